@@ -1,1 +1,44 @@
-//! placeholder
+//! Tagdesk use cases: one function per operation, shared by the back-office pages, the JSON API, the CLI
+//! and jobs. Every function takes the [`Actor`] performing it and enforces rights here, not in the UI.
+
+pub mod actor;
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod clock;
+pub mod demo;
+pub mod deployments;
+pub mod devices;
+pub mod error;
+pub mod page;
+pub mod templates;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use actor::Actor;
+pub use clock::{Clock, SystemClock};
+pub use error::{AppError, AppResult};
+pub use tagdesk_store::Store;
+
+/// Everything a use case needs: the store and the clock. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    /// Time source (injected so tests can move time).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// An app on `store` with the system clock.
+    pub fn new(store: Store) -> Self {
+        Self { store, clock: Arc::new(SystemClock) }
+    }
+
+    /// Current time in UTC milliseconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

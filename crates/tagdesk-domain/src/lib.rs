@@ -1,1 +1,16 @@
-//! placeholder
+//! Pure domain types of Tagdesk: typed ids, validated values (parse, don't validate), roles, the case
+//! vocabulary and custom-field definitions. No IO, no framework.
+
+pub mod case;
+pub mod error;
+pub mod fields;
+pub mod ids;
+pub mod roles;
+pub mod values;
+
+pub use case::{CaseNumber, CaseOrigin, CaseStatus, CaseType};
+pub use error::{DomainError, FieldErrors};
+pub use fields::{FieldDefinition, FieldKind};
+pub use ids::*;
+pub use roles::{DeploymentRole, WorkspaceRole};
+pub use values::{Email, Language, Tags, TimeZoneName};

@@ -1,0 +1,14 @@
+DROP TABLE setup_tokens;
+DROP TABLE audit_log;
+DROP TABLE rate_limits;
+DROP TABLE staff_sessions;
+DROP TABLE api_keys;
+DROP TABLE case_events;
+DROP TABLE cases;
+DROP TABLE case_templates;
+DROP TABLE device_moves;
+DROP TABLE devices;
+DROP TABLE deployment_roles;
+DROP TABLE deployments;
+DROP TABLE users;
+DROP TABLE workspaces;

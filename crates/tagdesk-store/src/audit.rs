@@ -1,0 +1,54 @@
+//! The audit log of staff changes.
+
+use sqlx::FromRow;
+
+use crate::Conn;
+use crate::error::StoreResult;
+
+/// A stored audit entry.
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub actor_user_id: Option<String>,
+    pub actor_label: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub summary: String,
+    pub created_at: i64,
+}
+
+/// Appends an entry.
+pub async fn insert(conn: &mut Conn, row: &AuditRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, workspace_id, actor_user_id, actor_label, action, target_type, target_id, summary, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&row.id)
+    .bind(&row.workspace_id)
+    .bind(&row.actor_user_id)
+    .bind(&row.actor_label)
+    .bind(&row.action)
+    .bind(&row.target_type)
+    .bind(&row.target_id)
+    .bind(&row.summary)
+    .bind(row.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Entries of a workspace, newest first, continuing before entry id `before`.
+pub async fn list(conn: &mut Conn, workspace_id: &str, before: Option<&str>, limit: i64) -> StoreResult<Vec<AuditRow>> {
+    let mut q = crate::sql::SqlBuilder::new(
+        "SELECT id, workspace_id, actor_user_id, actor_label, action, target_type, target_id, summary, created_at \
+         FROM audit_log WHERE workspace_id = ",
+    );
+    q.bind_text(workspace_id);
+    if let Some(before) = before {
+        q.push(" AND id < ").bind_text(before);
+    }
+    q.push(" ORDER BY id DESC LIMIT ").bind_int(limit);
+    Ok(q.query_as().fetch_all(conn).await?)
+}
