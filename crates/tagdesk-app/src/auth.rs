@@ -172,6 +172,29 @@ pub async fn end_session(app: &App, session: &StaffSession) -> AppResult<()> {
     Ok(())
 }
 
+/// A signed-in staff user with what pages need to show about them.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// Rights.
+    pub actor: Actor,
+    /// Their name.
+    pub display_name: String,
+    /// Their email.
+    pub email: String,
+    /// Their workspace's name.
+    pub workspace_name: String,
+}
+
+/// Loads a signed-in user; `None` when the user is gone or deactivated.
+pub async fn signed_in(app: &App, user_id: UserId) -> AppResult<Option<SignedIn>> {
+    let Some((actor, user)) = actor_for_user(app, user_id).await? else {
+        return Ok(None);
+    };
+    let mut conn = app.store.read().await?;
+    let workspace_name = tagdesk_store::workspaces::get(&mut conn, &user.workspace_id).await?.map(|w| w.name).unwrap_or_default();
+    Ok(Some(SignedIn { actor, display_name: user.display_name, email: user.email, workspace_name }))
+}
+
 /// Builds the actor for a signed-in user; `None` when the user is gone or deactivated.
 pub async fn actor_for_user(app: &App, user_id: UserId) -> AppResult<Option<(Actor, tagdesk_store::users::UserRow)>> {
     let mut conn = app.store.read().await?;

@@ -218,6 +218,25 @@ pub async fn set_status(conn: &mut Conn, id: &str, status: &str, now: i64) -> St
     Ok(())
 }
 
+/// Moves a case from status `from` to `to`; false when the case is no longer in `from` (someone else
+/// changed it meanwhile), so concurrent changes cannot both pass their transition check.
+pub async fn set_status_from(conn: &mut Conn, id: &str, from: &str, to: &str, now: i64) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE cases SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2")
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a case as changed (a comment was added).
+pub async fn touch(conn: &mut Conn, id: &str, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE cases SET updated_at = $2 WHERE id = $1").bind(id).bind(now).execute(conn).await?;
+    Ok(())
+}
+
 /// Sets or clears the assignee.
 pub async fn set_assignee(conn: &mut Conn, id: &str, assignee: Option<&str>, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE cases SET assignee_id = $2, updated_at = $3 WHERE id = $1")

@@ -138,3 +138,17 @@ pub async fn delete(conn: &mut Conn, id: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM deployments WHERE id = $1").bind(id).execute(&mut *conn).await?;
     Ok(())
 }
+
+/// (workspace id, deployment id) of deployments whose id or name (ignoring case) matches, optionally in
+/// the named workspace. Used by the CLI.
+pub async fn resolve(conn: &mut Conn, workspace_name: Option<&str>, id_or_name: &str) -> StoreResult<Vec<(String, String)>> {
+    let mut q = crate::sql::SqlBuilder::new(
+        "SELECT d.workspace_id, d.id FROM deployments d JOIN workspaces w ON w.id = d.workspace_id WHERE (d.id = ",
+    );
+    q.bind_text(id_or_name).push(" OR lower(d.name) = lower(").bind_text(id_or_name).push("))");
+    if let Some(workspace) = workspace_name {
+        q.push(" AND lower(w.name) = lower(").bind_text(workspace).push(")");
+    }
+    q.push(" ORDER BY d.id");
+    Ok(q.query_as().fetch_all(conn).await?)
+}

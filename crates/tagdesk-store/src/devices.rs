@@ -235,3 +235,11 @@ pub async fn moves(conn: &mut Conn, device_id: &str) -> StoreResult<Vec<MoveRow>
     .fetch_all(conn)
     .await?)
 }
+
+/// Every serial number in a workspace, as stored (lets an import check thousands of rows in one query).
+pub async fn serial_numbers(conn: &mut Conn, workspace_id: &str) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT serial_number FROM devices WHERE workspace_id = $1 AND serial_number IS NOT NULL")
+        .bind(workspace_id)
+        .fetch_all(conn)
+        .await?)
+}

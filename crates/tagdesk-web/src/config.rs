@@ -1,0 +1,34 @@
+//! HTTP-level settings, passed in the state (no globals).
+
+use std::fmt;
+
+/// Settings of the web layer.
+#[derive(Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when the public URL is https).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy_headers: bool,
+    /// Secret key for keyed hashes of client addresses.
+    pub secret_key: Vec<u8>,
+    /// Largest request body accepted, in bytes (CSV imports included).
+    pub max_body_bytes: usize,
+}
+
+impl WebConfig {
+    /// Settings for tests and local use: insecure cookies, a random key.
+    pub fn for_tests() -> Self {
+        Self { secure_cookies: false, trust_proxy_headers: false, secret_key: tagdesk_app::auth::random_token().into_bytes(), max_body_bytes: 2 * 1024 * 1024 }
+    }
+}
+
+impl fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("secure_cookies", &self.secure_cookies)
+            .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("secret_key", &"[redacted]")
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}

@@ -1,0 +1,10 @@
+//! Pages: deployments.
+
+use axum::Router;
+
+use crate::AppState;
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,41 @@
+//! One module per command group; shared start-up (logging, opening the database) lives here.
+
+pub mod admin;
+pub mod devices;
+pub mod serve;
+
+use anyhow::Context;
+use tagdesk_app::{App, Store};
+use tracing_subscriber::EnvFilter;
+
+use crate::settings::Settings;
+
+/// Sets up `tracing`: `TAGDESK_LOG=json` for JSON lines; `RUST_LOG` filters (default `info`, sqlx quiet).
+pub fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if settings.log_format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.compact().init();
+    }
+}
+
+/// Opens the database (creating the data directory for SQLite) and applies migrations.
+pub async fn open(settings: &Settings) -> anyhow::Result<App> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    }
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    Ok(App::new(store))
+}
+
+/// `tagdesk migrate`.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let app = open(settings).await?;
+    println!("Database is up to date ({}).", app.store.backend().name());
+    app.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! Configuration: defaults, then an optional `tagdesk.toml`, then `TAGDESK_*` environment variables,
+//! then command-line flags (clap reads flags and environment together).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+/// Options every command accepts.
+#[derive(Debug, Args, Default)]
+pub struct GlobalArgs {
+    /// Database URL: `sqlite://PATH` (default: `<data-dir>/tagdesk.db`) or `postgres://USER@HOST/DB`.
+    #[arg(long, global = true, env = "TAGDESK_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite database, the secret key and attachments.
+    #[arg(long, global = true, env = "TAGDESK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Configuration file (default: `tagdesk.toml` in the working directory, if present).
+    #[arg(long, global = true, env = "TAGDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The optional configuration file.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    trust_proxy_headers: Option<bool>,
+    log: Option<String>,
+}
+
+/// Effective settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address.
+    pub addr: Option<SocketAddr>,
+    /// Database URL.
+    pub database_url: String,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Public base URL (for links printed and, later, QR codes).
+    pub public_url: Option<String>,
+    /// Whether `X-Forwarded-For` is trusted.
+    pub trust_proxy_headers: bool,
+    /// `json` for JSON logs, else human-readable.
+    pub log_format: String,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    /// Loads settings in precedence order.
+    pub fn load(args: &GlobalArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None if Path::new("tagdesk.toml").exists() => read_file(Path::new("tagdesk.toml"))?,
+            None => FileConfig::default(),
+        };
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("tagdesk-data"));
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tagdesk.db").display()));
+        let addr = match env("TAGDESK_ADDR").or(file.addr) {
+            Some(raw) => Some(raw.parse().with_context(|| format!("TAGDESK_ADDR / addr {raw:?} is not an address like 127.0.0.1:8080"))?),
+            None => None,
+        };
+        let trust_proxy_headers = match env("TAGDESK_TRUST_PROXY_HEADERS") {
+            Some(raw) => matches!(raw.as_str(), "1" | "true" | "yes"),
+            None => file.trust_proxy_headers.unwrap_or(false),
+        };
+        let public_url = env("TAGDESK_PUBLIC_URL").or(file.public_url).map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            bail!("TAGDESK_PUBLIC_URL must start with http:// or https://");
+        }
+        let log_format = env("TAGDESK_LOG").or(file.log).unwrap_or_else(|| "text".to_owned());
+        Ok(Self { addr, database_url, data_dir, public_url, trust_proxy_headers, log_format })
+    }
+
+    /// Whether the database is the embedded SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not valid configuration", path.display()))
+}
