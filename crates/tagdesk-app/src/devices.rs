@@ -14,7 +14,7 @@ use tagdesk_store::Conn;
 use tagdesk_store::deployments::{self, DeploymentRow};
 use tagdesk_store::devices::{self, DeviceFilter, DeviceRow, NewMove};
 
-pub use self::csv::{ImportReport, MAX_IMPORT_ROWS, export_csv, import_csv};
+pub use self::csv::{CSV_COLUMNS, ImportReport, MAX_IMPORT_ROWS, export_csv, import_csv};
 pub use self::fields::{NAME_MAX, NOTES_MAX, SERIAL_MAX, SERIAL_TAKEN};
 pub use self::view::{DeviceMoveView, DeviceView};
 

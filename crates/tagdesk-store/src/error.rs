@@ -7,7 +7,7 @@ pub enum StoreError {
     #[error("unsupported database URL scheme in {0:?}: use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
     /// The database could not be reached or opened.
-    #[error("cannot connect to the {backend} database: {source}")]
+    #[error("cannot connect to the {backend} database")]
     Unreachable {
         /// "SQLite" or "PostgreSQL".
         backend: &'static str,
@@ -25,7 +25,7 @@ pub enum StoreError {
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
     /// Migrations failed.
-    #[error("migration failed: {0}")]
+    #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Any other database error.
     #[error("database error: {0}")]

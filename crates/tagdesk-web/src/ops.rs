@@ -3,15 +3,19 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::extract::Request;
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::middleware::Next;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::api::ApiError;
+use crate::error::PageError;
 use crate::{AppState, WebConfig};
 
 /// The back office's one stylesheet, compiled into the binary.
@@ -46,11 +50,33 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+/// Answers 413 up front when the declared body is larger than `max` — as JSON for the API, as a page
+/// otherwise. (Bodies without a length are cut off by `RequestBodyLimitLayer` while being read.)
+async fn reject_oversized(max: usize, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max as u64) {
+        let message = format!("The request body is larger than {} MiB.", max / (1024 * 1024));
+        return if request.uri().path().starts_with("/api/") {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+        } else {
+            PageError::PayloadTooLarge.into_response()
+        };
+    }
+    next.run(request).await
+}
+
 /// Wraps the application in the cross-cutting layers.
 pub fn apply(router: Router, config: &WebConfig) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let max = config.max_body_bytes;
     router
+        .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(axum::middleware::from_fn(move |request: Request, next: Next| reject_oversized(max, request, next)))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),

@@ -19,7 +19,7 @@ use crate::error::OrNotFound;
 use crate::{Actor, App, AppError, AppResult};
 
 /// The columns of an export, and the ones an import understands (only `name` is required).
-pub const COLUMNS: [&str; 6] = ["name", "serial_number", "manufacturer", "model", "tags", "notes"];
+pub const CSV_COLUMNS: [&str; 6] = ["name", "serial_number", "manufacturer", "model", "tags", "notes"];
 /// The most rows one import takes.
 pub const MAX_IMPORT_ROWS: usize = 50_000;
 /// How many problems an import failure lists before summing up the rest.
@@ -36,7 +36,7 @@ pub struct ImportReport {
     pub created: u64,
 }
 
-/// The deployment's devices as CSV text (header [`COLUMNS`], then one row per device in creation order,
+/// The deployment's devices as CSV text (header [`CSV_COLUMNS`], then one row per device in creation order,
 /// tags joined with ", "). Archived devices are left out: an export lists what is in service, and
 /// importing it elsewhere must not revive retired devices. Viewers may export.
 pub async fn export_csv(app: &App, actor: &Actor, deployment: DeploymentId) -> AppResult<String> {
@@ -46,7 +46,7 @@ pub async fn export_csv(app: &App, actor: &Actor, deployment: DeploymentId) -> A
     let mut conn = app.store.read().await?;
     deployments::get(&mut conn, &workspace, &deployment).await?.or_not_found()?;
     let mut writer = Writer::from_writer(Vec::new());
-    writer.write_record(COLUMNS).map_err(internal)?;
+    writer.write_record(CSV_COLUMNS).map_err(internal)?;
     let mut after: Option<String> = None;
     loop {
         let filter = devices::DeviceFilter {
@@ -73,7 +73,7 @@ pub async fn export_csv(app: &App, actor: &Actor, deployment: DeploymentId) -> A
 }
 
 /// Creates a device for every row of a CSV file in the deployment, which the caller must be able to work
-/// in. The file is UTF-8 (a byte-order mark is fine) with a header naming its columns ([`COLUMNS`], in
+/// in. The file is UTF-8 (a byte-order mark is fine) with a header naming its columns ([`CSV_COLUMNS`], in
 /// any order; only `name` is required) and at most [`MAX_IMPORT_ROWS`] rows. Every row is checked before
 /// anything is written; problems come back as [`AppError::Invalid`] on the field `file`, one message per
 /// problem ("Line 4: name: This field is required."), with line numbers as in the file. Then all devices
@@ -213,7 +213,7 @@ fn decode(bytes: &[u8]) -> AppResult<&str> {
 }
 
 /// Where each known column is in the file.
-struct Columns([Option<usize>; COLUMNS.len()]);
+struct Columns([Option<usize>; CSV_COLUMNS.len()]);
 
 impl Columns {
     /// Reads the header: names are matched ignoring case, surrounding blanks, and spaces or hyphens for
@@ -223,17 +223,17 @@ impl Columns {
         if header.iter().all(|cell| cell.trim().is_empty()) {
             return Err(AppError::invalid(
                 FILE,
-                format!("The file is empty. Its first line must name the columns, e.g. {}.", COLUMNS.join(",")),
+                format!("The file is empty. Its first line must name the columns, e.g. {}.", CSV_COLUMNS.join(",")),
             ));
         }
-        let mut found = [None; COLUMNS.len()];
+        let mut found = [None; CSV_COLUMNS.len()];
         let mut unknown = Vec::new();
         for (index, cell) in header.iter().enumerate() {
             let name = cell.trim().to_lowercase().replace([' ', '-'], "_");
             if name.is_empty() {
                 continue;
             }
-            match COLUMNS.iter().position(|c| *c == name) {
+            match CSV_COLUMNS.iter().position(|c| *c == name) {
                 Some(known) if found[known].is_some() => {
                     return Err(AppError::invalid(FILE, format!("The header names the column `{name}` twice.")));
                 }
@@ -247,7 +247,7 @@ impl Columns {
                 format!(
                     "The header has unknown columns: {}. Use only {}.",
                     unknown.join(", "),
-                    COLUMNS.map(|c| format!("`{c}`")).join(", ")
+                    CSV_COLUMNS.map(|c| format!("`{c}`")).join(", ")
                 ),
             ));
         }
@@ -256,7 +256,7 @@ impl Columns {
                 FILE,
                 format!(
                     "The header has no `name` column. Its first line must name the columns, e.g. {}.",
-                    COLUMNS.join(",")
+                    CSV_COLUMNS.join(",")
                 ),
             ));
         }

@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn query_strings_skip_blank_values() {
         assert_eq!(with_query("/devices", &[("tag", ""), ("q", "")]), "/devices");
-        assert_eq!(with_query("/devices", &[("tag", "a b"), ("q", ""), ("cursor", "x&y")]), "/devices?tag=a+b&cursor=x%26y");
+        assert_eq!(
+            with_query("/devices", &[("tag", "a b"), ("q", ""), ("cursor", "x&y")]),
+            "/devices?tag=a+b&cursor=x%26y"
+        );
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub async fn run(settings: &Settings, command: AdminCommand) -> anyhow::Result<(
             println!("{secret}");
         }
         AdminCommand::Backup { to } => {
+            if !settings.is_sqlite() {
+                bail!("admin backup copies the SQLite database only; back up PostgreSQL with pg_dump");
+            }
             if to.exists() {
                 bail!("{} exists already; choose a new file", to.display());
             }

@@ -1,0 +1,128 @@
+//! `GET /devices/{id}`: a device's details and move history, with its actions: move to another
+//! deployment, archive and restore.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use tagdesk_app::AppError;
+use tagdesk_app::devices::{self, CHOOSE_DEPLOYMENT, DeviceView};
+use tagdesk_domain::{DeploymentId, DeviceId};
+
+use super::{DeploymentChoices, DeploymentOption, Time, can_work, with_query};
+use crate::AppState;
+use crate::error::{PageResult, render_status};
+use crate::layout::{FormErrors, Layout};
+use crate::pages::forms::path_id;
+use crate::session::{Staff, redirect_with_notice};
+
+/// One entry of the move history.
+struct MoveItem {
+    from: String,
+    to: String,
+    by: String,
+    at: Time,
+}
+
+#[derive(Template)]
+#[template(path = "devices/show.html")]
+struct DetailPage {
+    layout: Layout,
+    device: DeviceView,
+    created: Time,
+    updated: Time,
+    moves: Vec<MoveItem>,
+    /// Whether the user may change the device (hides edit, move, archive and new-case actions).
+    can_change: bool,
+    cases_url: String,
+    new_case_url: String,
+    /// Deployments the device can move to (workable, other than its own).
+    move_targets: Vec<DeploymentOption>,
+    /// The move form's selection and errors.
+    move_selected: String,
+    errors: FormErrors,
+}
+
+/// Renders the page, with the move form's state when it came back invalid.
+async fn show(state: &AppState, staff: &Staff, id: DeviceId, move_selected: String, errors: FormErrors) -> PageResult {
+    let device = devices::get(&state.app, &staff.actor, id).await?;
+    let history = devices::history(&state.app, &staff.actor, id).await?;
+    let can_change = can_work(&staff.actor, device.deployment_id);
+    let move_targets = if can_change {
+        let current = device.deployment_id.to_string();
+        DeploymentChoices::load(state, &staff.actor).await?.workable.into_iter().filter(|d| d.id != current).collect()
+    } else {
+        Vec::new()
+    };
+    let device_id = device.id.to_string();
+    let deployment_id = device.deployment_id.to_string();
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = DetailPage {
+        layout: staff.layout(errors.title(&device.name), "devices"),
+        created: Time::of(device.created_at),
+        updated: Time::of(device.updated_at),
+        moves: history
+            .into_iter()
+            .rev()
+            .map(|m| MoveItem {
+                from: m.from_deployment_name,
+                to: m.to_deployment_name,
+                by: m.moved_by_name.unwrap_or_else(|| "An integration".to_owned()),
+                at: Time::of(m.moved_at),
+            })
+            .collect(),
+        can_change,
+        cases_url: with_query("/cases", &[("device", &device_id)]),
+        new_case_url: with_query("/cases/new", &[("deployment", &deployment_id), ("device", &device_id)]),
+        move_targets,
+        move_selected,
+        errors,
+        device,
+    };
+    render_status(status, &page)
+}
+
+pub(super) async fn page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, DeviceId::parse)?;
+    show(&state, &staff, id, String::new(), FormErrors::default()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct MoveForm {
+    deployment_id: String,
+}
+
+pub(super) async fn move_device(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<MoveForm>,
+) -> PageResult {
+    let id = path_id(&id, DeviceId::parse)?;
+    let result = match DeploymentId::parse(form.deployment_id.trim()) {
+        Ok(target) => devices::move_to(&state.app, &staff.actor, id, target).await,
+        Err(_) => Err(AppError::invalid("deployment_id", CHOOSE_DEPLOYMENT)),
+    };
+    match result {
+        Ok(device) => Ok(redirect_with_notice(
+            &format!("/devices/{id}"),
+            &format!("Device moved to {}. The move is recorded in its history.", device.deployment_name),
+        )),
+        Err(AppError::Invalid(errors)) => show(&state, &staff, id, form.deployment_id, FormErrors(errors)).await,
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub(super) async fn archive(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, DeviceId::parse)?;
+    devices::archive(&state.app, &staff.actor, id).await?;
+    Ok(redirect_with_notice(&format!("/devices/{id}"), "Device archived."))
+}
+
+pub(super) async fn restore(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, DeviceId::parse)?;
+    devices::restore(&state.app, &staff.actor, id).await?;
+    Ok(redirect_with_notice(&format!("/devices/{id}"), "Device restored."))
+}
