@@ -66,7 +66,15 @@ pub async fn create(app: &App, actor: &Actor, name: &str) -> AppResult<(ApiKeyVi
         },
     )
     .await?;
-    audit::record(&mut tx, actor, "api_key.created", ("api_key", &id.to_string()), format!("Created API key \u{201c}{name}\u{201d}"), now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "api_key.created",
+        ("api_key", &id.to_string()),
+        format!("Created API key \u{201c}{name}\u{201d}"),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     let mut conn = app.store.read().await?;
     let row = api_keys::get(&mut conn, &actor.workspace_id.to_string(), &id.to_string()).await?.or_not_found()?;
@@ -87,7 +95,15 @@ pub async fn revoke(app: &App, actor: &Actor, id: ApiKeyId) -> AppResult<()> {
     let mut tx = app.store.begin().await?;
     let row = api_keys::get(&mut tx, &actor.workspace_id.to_string(), &id.to_string()).await?.or_not_found()?;
     api_keys::revoke(&mut tx, &id.to_string(), now).await?;
-    audit::record(&mut tx, actor, "api_key.revoked", ("api_key", &id.to_string()), format!("Revoked API key \u{201c}{}\u{201d}", row.name), now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "api_key.revoked",
+        ("api_key", &id.to_string()),
+        format!("Revoked API key \u{201c}{}\u{201d}", row.name),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

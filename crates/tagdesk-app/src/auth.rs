@@ -191,7 +191,8 @@ pub async fn signed_in(app: &App, user_id: UserId) -> AppResult<Option<SignedIn>
         return Ok(None);
     };
     let mut conn = app.store.read().await?;
-    let workspace_name = tagdesk_store::workspaces::get(&mut conn, &user.workspace_id).await?.map(|w| w.name).unwrap_or_default();
+    let workspace_name =
+        tagdesk_store::workspaces::get(&mut conn, &user.workspace_id).await?.map(|w| w.name).unwrap_or_default();
     Ok(Some(SignedIn { actor, display_name: user.display_name, email: user.email, workspace_name }))
 }
 

@@ -56,7 +56,14 @@ pub async fn load(app: &App) -> AppResult<DemoLogin> {
     let system = Actor { label: "Demo loader".to_owned(), ..Actor::system(workspace) };
     let tech = crate::users::create(
         app,
-        &Actor { kind: crate::actor::ActorKind::User { id: admin_id, role: tagdesk_domain::WorkspaceRole::Admin, deployments: Default::default() }, ..system.clone() },
+        &Actor {
+            kind: crate::actor::ActorKind::User {
+                id: admin_id,
+                role: tagdesk_domain::WorkspaceRole::Admin,
+                deployments: Default::default(),
+            },
+            ..system.clone()
+        },
         &NewUserInput {
             email: "tom@tagdesk.example".to_owned(),
             display_name: "Tom Technician".to_owned(),
@@ -68,7 +75,13 @@ pub async fn load(app: &App) -> AppResult<DemoLogin> {
 
     let sites = [
         ("Harbour Logistics Hub", "Quay Street 4, 20457 Hamburg", "Europe/Berlin", "de", "hub-alerts@harbour.example"),
-        ("Riverside Hospital", "12 Riverside Drive, Bristol BS1 5TT", "Europe/London", "en", "facilities@riverside.example"),
+        (
+            "Riverside Hospital",
+            "12 Riverside Drive, Bristol BS1 5TT",
+            "Europe/London",
+            "en",
+            "facilities@riverside.example",
+        ),
     ];
     let mut deployments = Vec::new();
     for (name, address, timezone, language, emails) in sites {
@@ -87,7 +100,8 @@ pub async fn load(app: &App) -> AppResult<DemoLogin> {
         .await?;
         deployments.push(deployment);
     }
-    crate::users::set_deployment_role(app, &system, tech.id, deployments[0].id, Some(DeploymentRole::Technician)).await?;
+    crate::users::set_deployment_role(app, &system, tech.id, deployments[0].id, Some(DeploymentRole::Technician))
+        .await?;
 
     let models = [
         ("Autonomous mobile robot", "Kivra", "AMR-500", "amr"),
@@ -152,12 +166,40 @@ pub async fn load(app: &App) -> AppResult<DemoLogin> {
     .await?;
 
     let reports = [
-        (0, "Robot stopped at charging station", "It beeps three times and stays put.", CaseOrigin::Portal, Some(&stuck), CaseStatus::Open),
-        (1, "Pallets stacked crooked", "Every third pallet leans to the left.", CaseOrigin::Staff, None, CaseStatus::Open),
+        (
+            0,
+            "Robot stopped at charging station",
+            "It beeps three times and stays put.",
+            CaseOrigin::Portal,
+            Some(&stuck),
+            CaseStatus::Open,
+        ),
+        (
+            1,
+            "Pallets stacked crooked",
+            "Every third pallet leans to the left.",
+            CaseOrigin::Staff,
+            None,
+            CaseStatus::Open,
+        ),
         (2, "UV lamp flickers", "Flickering since this morning's run.", CaseOrigin::Portal, None, CaseStatus::Resolved),
         (3, "Cart scraped a door frame", "Scratches on the left side.", CaseOrigin::Api, None, CaseStatus::Open),
-        (5, "Robot stopped in aisle 7", "Blocks the aisle; moved it by hand.", CaseOrigin::Portal, Some(&stuck), CaseStatus::Archived),
-        (8, "Sorter misroutes parcels", "Parcels for lane B end up in lane C.", CaseOrigin::Staff, None, CaseStatus::Open),
+        (
+            5,
+            "Robot stopped in aisle 7",
+            "Blocks the aisle; moved it by hand.",
+            CaseOrigin::Portal,
+            Some(&stuck),
+            CaseStatus::Archived,
+        ),
+        (
+            8,
+            "Sorter misroutes parcels",
+            "Parcels for lane B end up in lane C.",
+            CaseOrigin::Staff,
+            None,
+            CaseStatus::Open,
+        ),
     ];
     for (index, title, description, origin, template, status) in reports {
         let device = &devices[index];
@@ -178,14 +220,19 @@ pub async fn load(app: &App) -> AppResult<DemoLogin> {
                 title: title.to_owned(),
                 description: description.to_owned(),
                 reporter_name: if origin == CaseOrigin::Portal { "Sam Operator".to_owned() } else { String::new() },
-                reporter_email: if origin == CaseOrigin::Portal { "sam.operator@customer.example".to_owned() } else { String::new() },
+                reporter_email: if origin == CaseOrigin::Portal {
+                    "sam.operator@customer.example".to_owned()
+                } else {
+                    String::new()
+                },
                 fields,
                 ..CaseInput::default()
             },
         )
         .await?;
         if status != CaseStatus::Open {
-            crate::cases::comment(app, &system, case.id, "Technician on site; replaced the faulty part.", false).await?;
+            crate::cases::comment(app, &system, case.id, "Technician on site; replaced the faulty part.", false)
+                .await?;
             crate::cases::change_status(app, &system, case.id, CaseStatus::Resolved).await?;
             if status == CaseStatus::Archived {
                 crate::cases::change_status(app, &system, case.id, CaseStatus::Archived).await?;

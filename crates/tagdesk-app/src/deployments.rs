@@ -103,12 +103,21 @@ impl Valid {
     }
 }
 
-async fn validate(app: &App, actor: &Actor, input: &DeploymentInput, existing: Option<DeploymentId>) -> AppResult<Valid> {
+async fn validate(
+    app: &App,
+    actor: &Actor,
+    input: &DeploymentInput,
+    existing: Option<DeploymentId>,
+) -> AppResult<Valid> {
     let mut errors = FieldErrors::new();
     let name = errors.check("name", required_text(&input.name, 100));
     let address = errors.check("address", optional_text(&input.address, 500)).flatten().unwrap_or_default();
     let timezone = errors.check("timezone", TimeZoneName::parse(&input.timezone));
-    let language = if input.language.trim().is_empty() { Some(Language::En) } else { errors.check("language", Language::parse(&input.language)) };
+    let language = if input.language.trim().is_empty() {
+        Some(Language::En)
+    } else {
+        errors.check("language", Language::parse(&input.language))
+    };
     let emails = errors.check("notification_emails", parse_email_list(&input.notification_emails));
     let mut default_assignee_id = None;
     if !input.default_assignee_id.trim().is_empty() {
@@ -158,7 +167,9 @@ async fn can_be_assigned(app: &App, actor: &Actor, user: UserId, deployment: Opt
 
 fn unique_name(err: AppError) -> AppError {
     match err {
-        AppError::Store(e) if e.is_unique_on("name") => AppError::invalid("name", "Another deployment already has this name."),
+        AppError::Store(e) if e.is_unique_on("name") => {
+            AppError::invalid("name", "Another deployment already has this name.")
+        }
         other => other,
     }
 }
@@ -173,7 +184,15 @@ pub async fn create(app: &App, actor: &Actor, input: &DeploymentInput) -> AppRes
     deployments::insert(&mut tx, &id.to_string(), &actor.workspace_id.to_string(), &valid.fields(), now)
         .await
         .map_err(|e| unique_name(e.into()))?;
-    audit::record(&mut tx, actor, "deployment.created", ("deployment", &id.to_string()), format!("Created deployment \u{201c}{}\u{201d}", valid.name), now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "deployment.created",
+        ("deployment", &id.to_string()),
+        format!("Created deployment \u{201c}{}\u{201d}", valid.name),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get(app, actor, id).await
 }
@@ -193,7 +212,14 @@ pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> AppResult<Pag
     }
     let mut conn = app.store.read().await?;
     let member = actor.member_scope();
-    let rows = deployments::list(&mut conn, &actor.workspace_id.to_string(), member.as_deref(), page.cursor.as_deref(), limit + 1).await?;
+    let rows = deployments::list(
+        &mut conn,
+        &actor.workspace_id.to_string(),
+        member.as_deref(),
+        page.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
     let page = Page::from_overfetch(rows, limit, |r| r.id.clone());
     let items = page.items.into_iter().map(DeploymentView::try_from).collect::<AppResult<Vec<_>>>()?;
     Ok(Page { items, next_cursor: page.next_cursor })
@@ -212,7 +238,15 @@ pub async fn update(app: &App, actor: &Actor, id: DeploymentId, input: &Deployme
     let now = app.now();
     let mut tx = app.store.begin().await?;
     deployments::update(&mut tx, &id.to_string(), &valid.fields(), now).await.map_err(|e| unique_name(e.into()))?;
-    audit::record(&mut tx, actor, "deployment.updated", ("deployment", &id.to_string()), format!("Updated deployment \u{201c}{}\u{201d}", valid.name), now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "deployment.updated",
+        ("deployment", &id.to_string()),
+        format!("Updated deployment \u{201c}{}\u{201d}", valid.name),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get(app, actor, id).await
 }
@@ -232,21 +266,38 @@ pub async fn delete(app: &App, actor: &Actor, id: DeploymentId) -> AppResult<()>
         )));
     }
     deployments::delete(&mut tx, &id.to_string()).await?;
-    audit::record(&mut tx, actor, "deployment.deleted", ("deployment", &id.to_string()), format!("Deleted deployment \u{201c}{}\u{201d}", view.name), now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "deployment.deleted",
+        ("deployment", &id.to_string()),
+        format!("Deleted deployment \u{201c}{}\u{201d}", view.name),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Finds the one deployment matching an id or name (CLI), optionally within a named workspace.
-pub async fn resolve(app: &App, workspace_name: Option<&str>, id_or_name: &str) -> AppResult<(tagdesk_domain::WorkspaceId, DeploymentId)> {
+pub async fn resolve(
+    app: &App,
+    workspace_name: Option<&str>,
+    id_or_name: &str,
+) -> AppResult<(tagdesk_domain::WorkspaceId, DeploymentId)> {
     let mut conn = app.store.read().await?;
     let matches = deployments::resolve(&mut conn, workspace_name, id_or_name.trim()).await?;
     match matches.as_slice() {
         [(workspace, deployment)] => {
             let corrupt = |e: tagdesk_domain::DomainError| AppError::Internal(e.to_string());
-            Ok((tagdesk_domain::WorkspaceId::parse(workspace).map_err(corrupt)?, DeploymentId::parse(deployment).map_err(corrupt)?))
+            Ok((
+                tagdesk_domain::WorkspaceId::parse(workspace).map_err(corrupt)?,
+                DeploymentId::parse(deployment).map_err(corrupt)?,
+            ))
         }
         [] => Err(AppError::invalid("deployment", format!("No deployment is called \u{201c}{id_or_name}\u{201d}."))),
-        _ => Err(AppError::invalid("deployment", "Several workspaces have a deployment of that name; add --workspace.")),
+        _ => {
+            Err(AppError::invalid("deployment", "Several workspaces have a deployment of that name; add --workspace."))
+        }
     }
 }

@@ -123,7 +123,10 @@ pub async fn directory(app: &App, actor: &Actor) -> AppResult<Vec<(UserId, Strin
 pub async fn get(app: &App, actor: &Actor, id: UserId) -> AppResult<UserView> {
     actor.require_admin_user()?;
     let mut conn = app.store.read().await?;
-    let row = users::get(&mut conn, &id.to_string()).await?.filter(|u| u.workspace_id == actor.workspace_id.to_string()).or_not_found()?;
+    let row = users::get(&mut conn, &id.to_string())
+        .await?
+        .filter(|u| u.workspace_id == actor.workspace_id.to_string())
+        .or_not_found()?;
     let roles = users::roles_of_user(&mut conn, &row.id).await?;
     view(row, &roles)
 }
@@ -145,12 +148,20 @@ fn validate_new(input: &NewUserInput) -> AppResult<ValidNewUser> {
         }
     }
     match (email, display_name, role) {
-        (Some(email), Some(display_name), Some(role)) if errors.is_empty() => Ok(ValidNewUser { email, display_name, role }),
+        (Some(email), Some(display_name), Some(role)) if errors.is_empty() => {
+            Ok(ValidNewUser { email, display_name, role })
+        }
         _ => Err(AppError::Invalid(errors)),
     }
 }
 
-async fn insert_user(conn: &mut tagdesk_store::Conn, workspace: WorkspaceId, v: &ValidNewUser, hash: &str, now: i64) -> AppResult<UserId> {
+async fn insert_user(
+    conn: &mut tagdesk_store::Conn,
+    workspace: WorkspaceId,
+    v: &ValidNewUser,
+    hash: &str,
+    now: i64,
+) -> AppResult<UserId> {
     let id = UserId::new();
     let new = NewUser {
         id: &id.to_string(),
@@ -179,7 +190,15 @@ pub async fn create(app: &App, actor: &Actor, input: &NewUserInput) -> AppResult
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let id = insert_user(&mut tx, actor.workspace_id, &valid, &hash, now).await?;
-    audit::record(&mut tx, actor, "user.created", ("user", &id.to_string()), format!("Created {} as {}", valid.email, valid.role.as_str()), now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.created",
+        ("user", &id.to_string()),
+        format!("Created {} as {}", valid.email, valid.role.as_str()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get(app, actor, id).await
 }
@@ -187,7 +206,8 @@ pub async fn create(app: &App, actor: &Actor, input: &NewUserInput) -> AppResult
 /// Creates a user from the CLI, creating the workspace `workspace_name` when it does not exist yet.
 /// Returns the workspace and the user.
 pub async fn bootstrap(app: &App, workspace_name: &str, input: &NewUserInput) -> AppResult<(WorkspaceId, UserId)> {
-    let workspace_name = required_text(workspace_name, 100).map_err(|e| AppError::invalid("workspace", e.to_string()))?;
+    let workspace_name =
+        required_text(workspace_name, 100).map_err(|e| AppError::invalid("workspace", e.to_string()))?;
     let valid = validate_new(input)?;
     let hash = hash_password(input.password.clone()).await?;
     let now = app.now();
@@ -202,7 +222,15 @@ pub async fn bootstrap(app: &App, workspace_name: &str, input: &NewUserInput) ->
     };
     let actor = Actor { label: "CLI".to_owned(), ..Actor::system(workspace) };
     let id = insert_user(&mut tx, workspace, &valid, &hash, now).await?;
-    audit::record(&mut tx, &actor, "user.created", ("user", &id.to_string()), format!("Created {} as {} (CLI)", valid.email, valid.role.as_str()), now).await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        "user.created",
+        ("user", &id.to_string()),
+        format!("Created {} as {} (CLI)", valid.email, valid.role.as_str()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok((workspace, id))
 }
@@ -219,22 +247,33 @@ pub async fn update(app: &App, actor: &Actor, id: UserId, input: &UserUpdate) ->
     };
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let loses_admin = current.workspace_role == WorkspaceRole::Admin && current.active && (role != WorkspaceRole::Admin || !input.active);
-    if loses_admin && users::count_other_active_admins(&mut tx, &actor.workspace_id.to_string(), &id.to_string()).await? == 0 {
+    let loses_admin = current.workspace_role == WorkspaceRole::Admin
+        && current.active
+        && (role != WorkspaceRole::Admin || !input.active);
+    if loses_admin
+        && users::count_other_active_admins(&mut tx, &actor.workspace_id.to_string(), &id.to_string()).await? == 0
+    {
         return Err(AppError::Conflict("The workspace needs at least one active admin.".to_owned()));
     }
     users::update(&mut tx, &id.to_string(), &display_name, role.as_str(), input.active).await?;
     if !input.active {
         sessions::delete_for_user(&mut tx, &id.to_string()).await?;
     }
-    let summary = format!("{}: role {}, {}", current.email, role.as_str(), if input.active { "active" } else { "deactivated" });
+    let summary =
+        format!("{}: role {}, {}", current.email, role.as_str(), if input.active { "active" } else { "deactivated" });
     audit::record(&mut tx, actor, "user.updated", ("user", &id.to_string()), summary, now).await?;
     tx.commit().await?;
     get(app, actor, id).await
 }
 
 /// Sets (Some) or removes (None) a user's role at a deployment.
-pub async fn set_deployment_role(app: &App, actor: &Actor, user: UserId, deployment: DeploymentId, role: Option<DeploymentRole>) -> AppResult<UserView> {
+pub async fn set_deployment_role(
+    app: &App,
+    actor: &Actor,
+    user: UserId,
+    deployment: DeploymentId,
+    role: Option<DeploymentRole>,
+) -> AppResult<UserView> {
     let current = get(app, actor, user).await?;
     let dep = crate::deployments::get(app, actor, deployment).await?;
     let now = app.now();
@@ -244,7 +283,15 @@ pub async fn set_deployment_role(app: &App, actor: &Actor, user: UserId, deploym
         None => users::remove_role(&mut tx, &user.to_string(), &deployment.to_string()).await?,
     }
     let what = role.map_or("no role".to_owned(), |r| format!("role {}", r.as_str()));
-    audit::record(&mut tx, actor, "user.role_changed", ("user", &user.to_string()), format!("{}: {} at \u{201c}{}\u{201d}", current.email, what, dep.name), now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.role_changed",
+        ("user", &user.to_string()),
+        format!("{}: {} at \u{201c}{}\u{201d}", current.email, what, dep.name),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get(app, actor, user).await
 }
@@ -258,7 +305,15 @@ pub async fn set_password(app: &App, actor: &Actor, user: UserId, password: &str
     let mut tx = app.store.begin().await?;
     users::set_password_hash(&mut tx, &user.to_string(), &hash).await?;
     sessions::delete_for_user(&mut tx, &user.to_string()).await?;
-    audit::record(&mut tx, actor, "user.password_set", ("user", &user.to_string()), format!("New password for {}", current.email), now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.password_set",
+        ("user", &user.to_string()),
+        format!("New password for {}", current.email),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

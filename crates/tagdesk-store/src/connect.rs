@@ -81,7 +81,8 @@ impl Store {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let unreachable = |source| StoreError::Unreachable { backend: backend.name(), source };
+        let unreachable =
+            |source: sqlx::Error| StoreError::Unreachable { backend: backend.name(), reason: source.to_string() };
         match backend {
             Backend::Sqlite => {
                 let url = if url.contains("mode=") {
@@ -112,6 +113,16 @@ impl Store {
                     .map_err(unreachable)?
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500))
                     .log_statements(tracing::log::LevelFilter::Trace);
+                // One direct attempt first: a refused or misconfigured server fails at once with the
+                // driver's own reason instead of a pool timeout.
+                let probe = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options),
+                )
+                .await
+                .map_err(|_| unreachable(sqlx::Error::PoolTimedOut))?
+                .map_err(unreachable)?;
+                sqlx::Connection::close(probe).await.map_err(unreachable)?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(5))

@@ -141,7 +141,11 @@ pub async fn delete(conn: &mut Conn, id: &str) -> StoreResult<()> {
 
 /// (workspace id, deployment id) of deployments whose id or name (ignoring case) matches, optionally in
 /// the named workspace. Used by the CLI.
-pub async fn resolve(conn: &mut Conn, workspace_name: Option<&str>, id_or_name: &str) -> StoreResult<Vec<(String, String)>> {
+pub async fn resolve(
+    conn: &mut Conn,
+    workspace_name: Option<&str>,
+    id_or_name: &str,
+) -> StoreResult<Vec<(String, String)>> {
     let mut q = crate::sql::SqlBuilder::new(
         "SELECT d.workspace_id, d.id FROM deployments d JOIN workspaces w ON w.id = d.workspace_id WHERE (d.id = ",
     );

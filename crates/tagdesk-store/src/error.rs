@@ -7,14 +7,16 @@ pub enum StoreError {
     #[error("unsupported database URL scheme in {0:?}: use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
     /// The database could not be reached or opened.
-    #[error("cannot connect to the {backend} database")]
+    #[error("cannot connect to the {backend} database: {reason}")]
     Unreachable {
         /// "SQLite" or "PostgreSQL".
         backend: &'static str,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
+        /// The driver's explanation (its `Display` already includes the underlying cause).
+        reason: String,
     },
+    /// The operation does not exist for this backend.
+    #[error("{0}")]
+    NotSupported(&'static str),
     /// A unique constraint was violated; carries the constraint (index) name when the driver reports it.
     #[error("unique constraint violated ({0})")]
     Unique(String),

@@ -18,7 +18,12 @@ pub struct WebConfig {
 impl WebConfig {
     /// Settings for tests and local use: insecure cookies, a random key.
     pub fn for_tests() -> Self {
-        Self { secure_cookies: false, trust_proxy_headers: false, secret_key: tagdesk_app::auth::random_token().into_bytes(), max_body_bytes: 2 * 1024 * 1024 }
+        Self {
+            secure_cookies: false,
+            trust_proxy_headers: false,
+            secret_key: tagdesk_app::auth::random_token().into_bytes(),
+            max_body_bytes: 2 * 1024 * 1024,
+        }
     }
 }
 

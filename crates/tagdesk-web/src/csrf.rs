@@ -19,7 +19,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn token_in_query(query: Option<&str>) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query?).ok()?.into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v)
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query?)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v)
 }
 
 /// Middleware: refuses unsafe methods without the session's CSRF token.
@@ -27,7 +31,8 @@ pub async fn verify(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
-    let expected = request.extensions().get::<SessionCtx>().and_then(|c| c.session.as_ref()).map(|s| s.csrf_token.clone());
+    let expected =
+        request.extensions().get::<SessionCtx>().and_then(|c| c.session.as_ref()).map(|s| s.csrf_token.clone());
     let Some(expected) = expected else {
         return PageError::CsrfFailed.into_response();
     };

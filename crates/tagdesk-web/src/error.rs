@@ -50,11 +50,15 @@ pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
-            PageError::App(AppError::NotFound) => {
-                error_page(StatusCode::NOT_FOUND, "Not found", "This page does not exist, or you do not have access to it.")
-            }
+            PageError::App(AppError::NotFound) => error_page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "This page does not exist, or you do not have access to it.",
+            ),
             PageError::App(AppError::Forbidden(message)) => error_page(StatusCode::FORBIDDEN, "Not allowed", &message),
-            PageError::App(AppError::Conflict(message)) => error_page(StatusCode::CONFLICT, "Not possible right now", &message),
+            PageError::App(AppError::Conflict(message)) => {
+                error_page(StatusCode::CONFLICT, "Not possible right now", &message)
+            }
             PageError::App(AppError::Unauthenticated(_)) => Redirect::to("/login").into_response(),
             PageError::App(AppError::RateLimited { retry_after_s }) => {
                 let mut response = error_page(
@@ -75,9 +79,11 @@ impl IntoResponse for PageError {
                 "This form has expired",
                 "For your security, forms stop working after a while or after you sign in again. Go back, reload the page and try again.",
             ),
-            PageError::PayloadTooLarge => {
-                error_page(StatusCode::PAYLOAD_TOO_LARGE, "Too large", "What you sent is larger than this server accepts.")
-            }
+            PageError::PayloadTooLarge => error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "What you sent is larger than this server accepts.",
+            ),
             PageError::App(err @ (AppError::Store(_) | AppError::Internal(_))) => {
                 tracing::error!(error = %err, "request failed");
                 server_error()

@@ -2,11 +2,11 @@
 //! security headers, body limits, request ids and request tracing.
 
 use axum::Router;
-use axum::extract::State;
 use axum::extract::Request;
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
-use axum::middleware::Next;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -44,20 +44,14 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn stylesheet() -> impl IntoResponse {
-    (
-        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
-        STYLESHEET,
-    )
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], STYLESHEET)
 }
 
 /// Answers 413 up front when the declared body is larger than `max` — as JSON for the API, as a page
 /// otherwise. (Bodies without a length are cut off by `RequestBodyLimitLayer` while being read.)
 async fn reject_oversized(max: usize, request: Request, next: Next) -> Response {
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max as u64) {
         let message = format!("The request body is larger than {} MiB.", max / (1024 * 1024));
         return if request.uri().path().starts_with("/api/") {

@@ -56,7 +56,9 @@ pub fn session_cookie(value: Option<&str>, secure: bool, max_age_s: i64) -> Head
 pub fn redirect_with_notice(to: &str, notice: &str) -> Response {
     let encoded: String = url_encode(notice);
     let mut response = Redirect::to(to).into_response();
-    if let Ok(value) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60")) {
+    if let Ok(value) =
+        HeaderValue::from_str(&format!("{FLASH_COOKIE}={encoded}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"))
+    {
         response.headers_mut().append(SET_COOKIE, value);
     }
     response
@@ -90,9 +92,12 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     let is_get = request.method() == Method::GET;
     request.extensions_mut().insert(ctx);
     let mut response = next.run(request).await;
-    let sets_flash = response.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
+    let sets_flash =
+        response.headers().get_all(SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
     if had_flash && is_get && !sets_flash && response.status().is_success() {
-        response.headers_mut().append(SET_COOKIE, HeaderValue::from_static("tagdesk_flash=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+        response
+            .headers_mut()
+            .append(SET_COOKIE, HeaderValue::from_static("tagdesk_flash=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
     }
     response
 }
@@ -124,7 +129,10 @@ impl Staff {
                 display_name: self.user.display_name.clone(),
                 email: self.user.email.clone(),
                 workspace_name: self.user.workspace_name.clone(),
-                is_admin: matches!(self.actor.kind, tagdesk_app::actor::ActorKind::User { role: tagdesk_domain::WorkspaceRole::Admin, .. }),
+                is_admin: matches!(
+                    self.actor.kind,
+                    tagdesk_app::actor::ActorKind::User { role: tagdesk_domain::WorkspaceRole::Admin, .. }
+                ),
             }),
             csrf: self.csrf.clone(),
             nav,
@@ -140,7 +148,9 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         let ctx = ctx(parts);
         match (ctx.signed_in, ctx.session) {
-            (Some(user), Some(session)) => Ok(Self { actor: user.actor.clone(), user, csrf: session.csrf_token, flash: ctx.flash }),
+            (Some(user), Some(session)) => {
+                Ok(Self { actor: user.actor.clone(), user, csrf: session.csrf_token, flash: ctx.flash })
+            }
             _ => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let target = if parts.method == Method::GET && next.starts_with('/') && !next.starts_with("//") {

@@ -69,7 +69,10 @@ impl Settings {
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tagdesk.db").display()));
         let addr = match env("TAGDESK_ADDR").or(file.addr) {
-            Some(raw) => Some(raw.parse().with_context(|| format!("TAGDESK_ADDR / addr {raw:?} is not an address like 127.0.0.1:8080"))?),
+            Some(raw) => Some(
+                raw.parse()
+                    .with_context(|| format!("TAGDESK_ADDR / addr {raw:?} is not an address like 127.0.0.1:8080"))?,
+            ),
             None => None,
         };
         let trust_proxy_headers = match env("TAGDESK_TRUST_PROXY_HEADERS") {

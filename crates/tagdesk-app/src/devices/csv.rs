@@ -63,9 +63,8 @@ pub async fn export_csv(app: &App, actor: &Actor, deployment: DeploymentId) -> A
             let device = DeviceView::from_row(row)?;
             let tags = device.tags.join(", ");
             let serial = device.serial_number.unwrap_or_default();
-            writer
-                .write_record([&device.name, &serial, &device.manufacturer, &device.model, &tags, &device.notes])
-                .map_err(internal)?;
+            let cells = [&device.name, &serial, &device.manufacturer, &device.model, &tags, &device.notes];
+            writer.write_record(cells.map(|c| defuse_formula(c).into_owned())).map_err(internal)?;
         }
     }
     let bytes = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
@@ -190,6 +189,21 @@ fn parse_file(bytes: &[u8], taken: &HashSet<String>) -> AppResult<Vec<ImportRow>
 
 /// The line a record starts on. The reader's position is where it began looking, before the blank lines
 /// it skips, so those are counted here.
+/// Spreadsheets run cells starting with `=`, `+`, `-` or `@` as formulas ("CSV injection"); exported cells
+/// that start so get a leading `'`, which spreadsheets hide and [`restore_formula`] removes on import, so an
+/// export imports back unchanged.
+fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}").into() } else { cell.into() }
+}
+
+/// Undoes [`defuse_formula`].
+fn restore_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
+}
+
 fn line_of(text: &str, position: &::csv::Position) -> u64 {
     let rest = usize::try_from(position.byte()).ok().and_then(|at| text.as_bytes().get(at..)).unwrap_or_default();
     let blank = rest.iter().take_while(|b| matches!(b, b'\r' | b'\n')).filter(|b| **b == b'\n').count();
@@ -266,7 +280,7 @@ impl Columns {
     /// The row as form input; absent columns and cells are blank.
     fn input(&self, record: &StringRecord) -> DeviceInput {
         let cell = |column: usize| -> String {
-            self.0[column].and_then(|index| record.get(index)).unwrap_or_default().to_owned()
+            restore_formula(self.0[column].and_then(|index| record.get(index)).unwrap_or_default()).to_owned()
         };
         DeviceInput {
             deployment_id: String::new(),
@@ -335,6 +349,16 @@ mod tests {
         match parse_file(bytes, &HashSet::from(["taken-1".to_owned()])) {
             Err(AppError::Invalid(errors)) => errors.iter().map(|e| e.message.clone()).collect(),
             other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn formulas_are_defused_on_export_and_restored_on_import() {
+        assert_eq!(defuse_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse_formula("-5"), "'-5");
+        assert_eq!(defuse_formula("Robot"), "Robot");
+        for cell in ["=1+1", "+49 30", "@SUM(A1)", "-x", "plain", "'quoted"] {
+            assert_eq!(restore_formula(&defuse_formula(cell)), cell);
         }
     }
 

@@ -3,6 +3,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`) — a new database `tagdesk_t_<random hex>` created
 //! through it and dropped again when the [`TestDb`] is dropped, also after a panic.
 
+use std::io::Write;
+
 use tagdesk_store::Store;
 use tagdesk_store::sqlx::{self, AssertSqlSafe, Connection};
 
@@ -19,7 +21,8 @@ pub fn postgres_url() -> Option<String> {
         std::env::var("CI").as_deref() != Ok("true"),
         "{POSTGRES_URL_ENV} must be set on CI: the PostgreSQL tests may not be skipped there"
     );
-    eprintln!("NOTICE: PostgreSQL tests skipped (set {POSTGRES_URL_ENV})");
+    // Straight to the process's stderr: the test harness would capture (and hide) `eprintln!`.
+    let _ = writeln!(std::io::stderr(), "NOTICE: PostgreSQL tests skipped (set {POSTGRES_URL_ENV})");
     None
 }
 

@@ -10,14 +10,18 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiActor, ApiJson, ApiQuery, double_option, ApiResult, ErrorBody, ListResponse, PageParams, parse_id, time};
+use super::{
+    ApiActor, ApiJson, ApiQuery, ApiResult, ErrorBody, ListResponse, PageParams, double_option, parse_id, time,
+};
 use crate::AppState;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_deployments, create_deployment))
-        .routes(routes!(get_deployment, update_deployment, delete_deployment))
+    OpenApiRouter::new().routes(routes!(list_deployments, create_deployment)).routes(routes!(
+        get_deployment,
+        update_deployment,
+        delete_deployment
+    ))
 }
 
 /// A deployment (customer site).
@@ -112,7 +116,11 @@ impl DeploymentBody {
 /// List deployments.
 #[utoipa::path(get, path = "/deployments", tag = "deployments", params(PageParams),
     responses((status = 200, body = ListResponse<DeploymentJson>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_deployments(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiQuery(params): ApiQuery<PageParams>) -> ApiResult<Json<ListResponse<DeploymentJson>>> {
+async fn list_deployments(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<Json<ListResponse<DeploymentJson>>> {
     let page = deployments::list(&state.app, &actor, &params.page()).await?;
     Ok(Json(ListResponse { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
@@ -120,7 +128,11 @@ async fn list_deployments(State(state): State<AppState>, ApiActor(actor): ApiAct
 /// Create a deployment.
 #[utoipa::path(post, path = "/deployments", tag = "deployments", request_body = DeploymentBody,
     responses((status = 201, body = DeploymentJson), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_deployment(State(state): State<AppState>, ApiActor(actor): ApiActor, ApiJson(body): ApiJson<DeploymentBody>) -> ApiResult<(StatusCode, Json<DeploymentJson>)> {
+async fn create_deployment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<DeploymentBody>,
+) -> ApiResult<(StatusCode, Json<DeploymentJson>)> {
     let input = body.overlay(DeploymentInput::default());
     let created = deployments::create(&state.app, &actor, &input).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
@@ -129,7 +141,11 @@ async fn create_deployment(State(state): State<AppState>, ApiActor(actor): ApiAc
 /// Get a deployment.
 #[utoipa::path(get, path = "/deployments/{id}", tag = "deployments", params(("id" = String, Path, description = "Deployment id")),
     responses((status = 200, body = DeploymentJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_deployment(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> ApiResult<Json<DeploymentJson>> {
+async fn get_deployment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DeploymentJson>> {
     let id = parse_id(&id, DeploymentId::parse)?;
     Ok(Json(deployments::get(&state.app, &actor, id).await?.into()))
 }
@@ -137,7 +153,12 @@ async fn get_deployment(State(state): State<AppState>, ApiActor(actor): ApiActor
 /// Change a deployment (fields omitted keep their value).
 #[utoipa::path(patch, path = "/deployments/{id}", tag = "deployments", params(("id" = String, Path, description = "Deployment id")), request_body = DeploymentBody,
     responses((status = 200, body = DeploymentJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_deployment(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>, ApiJson(body): ApiJson<DeploymentBody>) -> ApiResult<Json<DeploymentJson>> {
+async fn update_deployment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DeploymentBody>,
+) -> ApiResult<Json<DeploymentJson>> {
     let id = parse_id(&id, DeploymentId::parse)?;
     let current = deployments::get(&state.app, &actor, id).await?;
     let input = body.overlay(DeploymentInput {
@@ -154,7 +175,11 @@ async fn update_deployment(State(state): State<AppState>, ApiActor(actor): ApiAc
 /// Delete an empty deployment (no devices, no open cases); its closed cases go with it.
 #[utoipa::path(delete, path = "/deployments/{id}", tag = "deployments", params(("id" = String, Path, description = "Deployment id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn delete_deployment(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_deployment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id = parse_id(&id, DeploymentId::parse)?;
     deployments::delete(&state.app, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)

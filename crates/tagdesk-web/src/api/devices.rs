@@ -12,7 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiActor, ApiJson, ApiQuery, ApiResult, double_option, ErrorBody, ListResponse, PageParams, parse_id, time};
+use super::{
+    ApiActor, ApiJson, ApiQuery, ApiResult, ErrorBody, ListResponse, PageParams, double_option, parse_id, time,
+};
 use crate::AppState;
 
 /// Routes of this module.

@@ -1,9 +1,9 @@
 //! The JSON API under `/api/v1`: bearer API keys, JSON errors `{"code", "message"}`, cursor pagination.
 //! One handler list builds both the router and the OpenAPI document (utoipa-axum).
 
+pub mod cases;
 pub mod deployments;
 pub mod devices;
-pub mod cases;
 pub mod templates;
 
 use axum::extract::rejection::JsonRejection;
@@ -45,7 +45,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API key created under API keys in the back office.")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key created under API keys in the back office."))
+                    .build(),
+            ),
         );
     }
 }
@@ -115,7 +120,10 @@ impl From<AppError> for ApiError {
             AppError::Invalid(errors) => Self {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: format!("Invalid input: {errors}"),
-                errors: errors.iter().map(|e| FieldProblem { field: e.field.clone(), message: e.message.clone() }).collect(),
+                errors: errors
+                    .iter()
+                    .map(|e| FieldProblem { field: e.field.clone(), message: e.message.clone() })
+                    .collect(),
                 retry_after_s: None,
             },
             AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "Not found."),
@@ -155,7 +163,8 @@ impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let unauthorized = || ApiError::new(StatusCode::UNAUTHORIZED, "Send a valid API key as `Authorization: Bearer <key>`.");
+        let unauthorized =
+            || ApiError::new(StatusCode::UNAUTHORIZED, "Send a valid API key as `Authorization: Bearer <key>`.");
         let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(unauthorized)?;
         let key = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).ok_or_else(unauthorized)?;
         match tagdesk_app::api_keys::authenticate(&state.app, key.trim()).await? {
@@ -174,7 +183,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.")),
+            Err(JsonRejection::BytesRejection(_)) => {
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large."))
+            }
             Err(rejection) => Err(ApiError::new(rejection.status(), rejection.body_text())),
         }
     }

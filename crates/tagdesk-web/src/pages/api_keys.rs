@@ -31,10 +31,25 @@ struct KeysPage {
     errors: FormErrors,
 }
 
-async fn page(state: &AppState, staff: &Staff, new_secret: Option<String>, name: String, errors: FormErrors) -> PageResult {
+async fn page(
+    state: &AppState,
+    staff: &Staff,
+    new_secret: Option<String>,
+    name: String,
+    errors: FormErrors,
+) -> PageResult {
     let keys = api_keys::list(&state.app, &staff.actor).await?;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let mut response = render_status(status, &KeysPage { layout: staff.layout(errors.title("API keys"), "api-keys"), keys, new_secret, key_name: name, errors })?;
+    let mut response = render_status(
+        status,
+        &KeysPage {
+            layout: staff.layout(errors.title("API keys"), "api-keys"),
+            keys,
+            new_secret,
+            key_name: name,
+            errors,
+        },
+    )?;
     // The page may carry a secret: never cache it.
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     Ok(response)

@@ -1,8 +1,8 @@
 //! Pages: the audit log of staff changes. Workspace admins only.
 
 use askama::Template;
-use axum::extract::{Query, State};
 use axum::Router;
+use axum::extract::{Query, State};
 use axum::routing::get;
 use tagdesk_app::audit::{self, AuditRow};
 use tagdesk_app::page::PageRequest;
@@ -32,5 +32,9 @@ struct AuditQuery {
 
 async fn index(State(state): State<AppState>, staff: Staff, Query(q): Query<AuditQuery>) -> PageResult {
     let page = audit::list(&state.app, &staff.actor, &PageRequest { cursor: q.cursor, limit: Some(100) }).await?;
-    render(&AuditPage { layout: staff.layout("Audit log", "audit"), entries: page.items, next_cursor: page.next_cursor })
+    render(&AuditPage {
+        layout: staff.layout("Audit log", "audit"),
+        entries: page.items,
+        next_cursor: page.next_cursor,
+    })
 }

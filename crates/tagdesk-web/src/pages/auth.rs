@@ -2,8 +2,8 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
@@ -46,7 +46,11 @@ struct NextQuery {
 
 /// A local path to return to after sign-in; anything else becomes `/cases`.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next.to_owned() } else { "/cases".to_owned() }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next.to_owned()
+    } else {
+        "/cases".to_owned()
+    }
 }
 
 /// Makes sure a visitor has a (possibly anonymous) session so the form carries a CSRF token.
@@ -62,12 +66,18 @@ async fn ensure_session(state: &AppState, ctx: &SessionCtx) -> Result<(String, O
 
 fn with_cookie(mut response: Response, cookie: Option<String>, state: &AppState, max_age_s: i64) -> Response {
     if let Some(cookie) = cookie {
-        response.headers_mut().append(SET_COOKIE, session_cookie(Some(&cookie), state.config.secure_cookies, max_age_s));
+        response
+            .headers_mut()
+            .append(SET_COOKIE, session_cookie(Some(&cookie), state.config.secure_cookies, max_age_s));
     }
     response
 }
 
-async fn login_page(State(state): State<AppState>, Extension(ctx): Extension<SessionCtx>, Query(q): Query<NextQuery>) -> PageResult {
+async fn login_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<SessionCtx>,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
     if ctx.signed_in.is_some() {
         return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
@@ -169,7 +179,11 @@ fn setup_gone() -> PageError {
     PageError::App(AppError::NotFound)
 }
 
-async fn setup_page(State(state): State<AppState>, Extension(ctx): Extension<SessionCtx>, Query(q): Query<TokenQuery>) -> PageResult {
+async fn setup_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<SessionCtx>,
+    Query(q): Query<TokenQuery>,
+) -> PageResult {
     if !auth::setup_token_valid(&state.app, &q.token).await? {
         return Err(setup_gone());
     }
@@ -183,7 +197,11 @@ async fn setup_page(State(state): State<AppState>, Extension(ctx): Extension<Ses
     Ok(with_cookie(render_status(StatusCode::OK, &page)?, cookie, &state, auth::ANONYMOUS_TTL_MS / 1000))
 }
 
-async fn setup_submit(State(state): State<AppState>, Extension(ctx): Extension<SessionCtx>, Form(form): Form<SetupFormValues>) -> PageResult {
+async fn setup_submit(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<SessionCtx>,
+    Form(form): Form<SetupFormValues>,
+) -> PageResult {
     let input = SetupInput {
         workspace_name: form.workspace_name.clone(),
         display_name: form.display_name.clone(),
@@ -196,7 +214,10 @@ async fn setup_submit(State(state): State<AppState>, Extension(ctx): Extension<S
                 auth::end_session(&state.app, old).await?;
             }
             let (cookie, _) = auth::start_session(&state.app, Some(user_id)).await?;
-            let response = crate::session::redirect_with_notice("/deployments", "Welcome! Your workspace is ready. Start by creating a deployment.");
+            let response = crate::session::redirect_with_notice(
+                "/deployments",
+                "Welcome! Your workspace is ready. Start by creating a deployment.",
+            );
             Ok(with_cookie(response, Some(cookie), &state, SESSION_TTL_MS / 1000))
         }
         Err(AppError::Invalid(errors)) => {
@@ -229,4 +250,3 @@ mod tests {
         assert_eq!(safe_next("/\\evil.example"), "/cases");
     }
 }
-

@@ -36,7 +36,11 @@ struct IndexPage {
 
 async fn index(State(state): State<AppState>, staff: Staff) -> PageResult {
     let deployments = deployments::list_all(&state.app, &staff.actor).await?;
-    render(&IndexPage { layout: staff.layout("Deployments", "deployments"), deployments, can_create: staff.actor.is_workspace_admin() })
+    render(&IndexPage {
+        layout: staff.layout("Deployments", "deployments"),
+        deployments,
+        can_create: staff.actor.is_workspace_admin(),
+    })
 }
 
 /// The form's options and values.
@@ -59,7 +63,13 @@ impl FormPage {
     }
 }
 
-async fn form_page(state: &AppState, staff: &Staff, id: Option<DeploymentId>, form: DeploymentInput, errors: FormErrors) -> PageResult {
+async fn form_page(
+    state: &AppState,
+    staff: &Staff,
+    id: Option<DeploymentId>,
+    form: DeploymentInput,
+    errors: FormErrors,
+) -> PageResult {
     let assignees = match id {
         Some(id) => tagdesk_app::cases::assignable_users(&state.app, &staff.actor, id).await?,
         None => users::directory(&state.app, &staff.actor).await?,
@@ -80,7 +90,11 @@ async fn form_page(state: &AppState, staff: &Staff, id: Option<DeploymentId>, fo
 
 async fn new_form(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.actor.require_workspace_admin()?;
-    let form = DeploymentInput { timezone: "Europe/Berlin".to_owned(), language: "en".to_owned(), ..DeploymentInput::default() };
+    let form = DeploymentInput {
+        timezone: "Europe/Berlin".to_owned(),
+        language: "en".to_owned(),
+        ..DeploymentInput::default()
+    };
     form_page(&state, &staff, None, form, FormErrors::default()).await
 }
 
@@ -133,7 +147,12 @@ async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Path<S
     form_page(&state, &staff, Some(id), input_of(&d), FormErrors::default()).await
 }
 
-async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(form): Form<DeploymentInput>) -> PageResult {
+async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<DeploymentInput>,
+) -> PageResult {
     let id = path_id(&id, DeploymentId::parse)?;
     match deployments::update(&state.app, &staff.actor, id, &form).await {
         Ok(_) => Ok(redirect_with_notice(&format!("/deployments/{id}"), "Deployment saved.")),
@@ -156,7 +175,11 @@ async fn confirm_delete(State(state): State<AppState>, staff: Staff, Path(id): P
     render(&DeletePage { layout: staff.layout(format!("Delete {}", d.name), "deployments"), d })
 }
 
-async fn delete(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<Response, crate::error::PageError> {
+async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, crate::error::PageError> {
     let id = path_id(&id, DeploymentId::parse)?;
     deployments::delete(&state.app, &staff.actor, id).await?;
     Ok(redirect_with_notice("/deployments", "Deployment deleted.").into_response())

@@ -33,5 +33,6 @@ pub fn router() -> Router<AppState> {
 
 /// The page for unknown URLs.
 pub async fn not_found() -> Response {
-    error_page(StatusCode::NOT_FOUND, "Not found", "This page does not exist, or you do not have access to it.").into_response()
+    error_page(StatusCode::NOT_FOUND, "Not found", "This page does not exist, or you do not have access to it.")
+        .into_response()
 }

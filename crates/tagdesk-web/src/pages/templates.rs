@@ -100,7 +100,7 @@ impl FormPage {
         }
     }
 
-    /// The error summary: (input name, message), messages about a field row naming the row.
+    /// The error summary: (input name, message), each message naming its field (and row).
     fn summary(&self) -> Vec<(String, String)> {
         self.errors
             .all()
@@ -110,13 +110,26 @@ impl FormPage {
                     .strip_prefix("fields.")
                     .and_then(|rest| rest.split_once('.'))
                     .and_then(|(index, _)| index.parse::<usize>().ok())
-                    .and_then(|index| self.form.rows.iter().position(|r| r.index == index).map(|at| &self.form.rows[at]));
+                    .and_then(|index| {
+                        self.form.rows.iter().position(|r| r.index == index).map(|at| &self.form.rows[at])
+                    });
                 match row {
                     Some(row) if !row.label.trim().is_empty() => {
                         (field, format!("Field “{}”: {message}", row.label.trim()))
                     }
                     Some(row) => (field, format!("Field {}: {message}", row.index + 1)),
-                    None => (field, message),
+                    None => {
+                        let label = match field.as_str() {
+                            "name" => "Name",
+                            "title" => "Pre-filled title",
+                            "case_type" => "Type",
+                            "description" => "Description",
+                            "solution_suggestion" => "Solution suggestion",
+                            _ => return (field, message),
+                        };
+                        let message = format!("{label}: {message}");
+                        (field, message)
+                    }
                 }
             })
             .collect()

@@ -6,9 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use tagdesk_app::AppError;
 use tagdesk_app::deployments::{self, DeploymentView};
 use tagdesk_app::users::{self, NewUserInput, UserUpdate, UserView};
-use tagdesk_app::AppError;
 use tagdesk_domain::{DeploymentId, DeploymentRole, UserId};
 
 use crate::AppState;
@@ -61,7 +61,11 @@ async fn create(State(state): State<AppState>, staff: Staff, Form(form): Form<Ne
         )),
         Err(AppError::Invalid(errors)) => {
             let errors = FormErrors(errors);
-            let page = NewPage { layout: staff.layout(errors.title("New user"), "users"), form: NewUserInput { password: String::new(), ..form }, errors };
+            let page = NewPage {
+                layout: staff.layout(errors.title("New user"), "users"),
+                form: NewUserInput { password: String::new(), ..form },
+                errors,
+            };
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(err) => Err(err.into()),
@@ -80,13 +84,20 @@ struct ShowPage {
     roles: Vec<&'static str>,
 }
 
-async fn show_page(state: &AppState, staff: &Staff, id: UserId, form: Option<UserUpdate>, errors: FormErrors) -> PageResult {
+async fn show_page(
+    state: &AppState,
+    staff: &Staff,
+    id: UserId,
+    form: Option<UserUpdate>,
+    errors: FormErrors,
+) -> PageResult {
     let user = users::get(&state.app, &staff.actor, id).await?;
     let all = deployments::list_all(&state.app, &staff.actor).await?;
     let deployments = all
         .into_iter()
         .map(|d| {
-            let role = user.roles.iter().find(|r| r.deployment_id == d.id.to_string()).map(|r| r.role.as_str()).unwrap_or("");
+            let role =
+                user.roles.iter().find(|r| r.deployment_id == d.id.to_string()).map(|r| r.role.as_str()).unwrap_or("");
             (d, role.to_owned())
         })
         .collect();
@@ -112,7 +123,12 @@ async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<String
     show_page(&state, &staff, id, None, FormErrors::default()).await
 }
 
-async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(form): Form<UserUpdate>) -> PageResult {
+async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<UserUpdate>,
+) -> PageResult {
     let id = path_id(&id, UserId::parse)?;
     match users::update(&state.app, &staff.actor, id, &form).await {
         Ok(_) => Ok(redirect_with_notice(&format!("/users/{id}"), "User saved.")),
@@ -128,7 +144,12 @@ struct RoleForm {
     role: String,
 }
 
-async fn set_role(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(form): Form<RoleForm>) -> PageResult {
+async fn set_role(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> PageResult {
     let id = path_id(&id, UserId::parse)?;
     let deployment = path_id(&form.deployment_id, DeploymentId::parse)?;
     let role = match form.role.trim() {
@@ -145,10 +166,17 @@ struct PasswordForm {
     password: String,
 }
 
-async fn set_password(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, Form(form): Form<PasswordForm>) -> PageResult {
+async fn set_password(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> PageResult {
     let id = path_id(&id, UserId::parse)?;
     match users::set_password(&state.app, &staff.actor, id, &form.password).await {
-        Ok(()) => Ok(redirect_with_notice(&format!("/users/{id}"), "Password set. The user's sessions were signed out.")),
+        Ok(()) => {
+            Ok(redirect_with_notice(&format!("/users/{id}"), "Password set. The user's sessions were signed out."))
+        }
         Err(AppError::Invalid(errors)) => show_page(&state, &staff, id, None, FormErrors(errors)).await,
         Err(err) => Err(err.into()),
     }

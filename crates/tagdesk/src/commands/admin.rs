@@ -63,7 +63,10 @@ fn read_password() -> anyhow::Result<String> {
 
 pub fn explain(err: AppError) -> anyhow::Error {
     match err {
-        AppError::Invalid(errors) => anyhow::anyhow!("{}", errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")),
+        AppError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+        ),
         other => anyhow::anyhow!(other),
     }
 }

@@ -42,7 +42,9 @@ pub async fn run(settings: &Settings, command: DevicesCommand) -> anyhow::Result
         DevicesCommand::Import { file, deployment, workspace } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let (workspace_id, deployment_id) =
-                tagdesk_app::deployments::resolve(&app, workspace.as_deref(), &deployment).await.map_err(super::admin::explain)?;
+                tagdesk_app::deployments::resolve(&app, workspace.as_deref(), &deployment)
+                    .await
+                    .map_err(super::admin::explain)?;
             let actor = Actor { label: "CLI".to_owned(), ..Actor::system(workspace_id) };
             let bar = ProgressBar::new(0);
             bar.set_style(
@@ -62,9 +64,12 @@ pub async fn run(settings: &Settings, command: DevicesCommand) -> anyhow::Result
         }
         DevicesCommand::Export { deployment, workspace } => {
             let (workspace_id, deployment_id) =
-                tagdesk_app::deployments::resolve(&app, workspace.as_deref(), &deployment).await.map_err(super::admin::explain)?;
+                tagdesk_app::deployments::resolve(&app, workspace.as_deref(), &deployment)
+                    .await
+                    .map_err(super::admin::explain)?;
             let actor = Actor { label: "CLI".to_owned(), ..Actor::system(workspace_id) };
-            let csv = tagdesk_app::devices::export_csv(&app, &actor, deployment_id).await.map_err(super::admin::explain)?;
+            let csv =
+                tagdesk_app::devices::export_csv(&app, &actor, deployment_id).await.map_err(super::admin::explain)?;
             print!("{csv}");
         }
     }

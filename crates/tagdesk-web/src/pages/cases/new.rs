@@ -111,17 +111,30 @@ impl NewPage {
         self.errors.msg(field)
     }
 
-    /// The error summary: (input name, message), messages about custom fields naming the field.
+    /// The error summary: (input name, message), each message naming its field.
     fn summary(&self) -> Vec<(String, String)> {
         self.errors
             .all()
             .into_iter()
-            .map(|(field, message)| match self.custom.iter().find(|c| c.name == field) {
-                Some(input) => {
-                    let message = format!("{}: {message}", input.label);
-                    (field, message)
-                }
-                None => (field, message),
+            .map(|(field, message)| {
+                let label = match field.as_str() {
+                    "deployment_id" => "Deployment",
+                    "device_id" => "Device",
+                    "template_id" => "Template",
+                    "title" => "Title",
+                    "case_type" => "Type",
+                    "description" => "Description",
+                    "assignee_id" => "Assignee",
+                    "reporter_name" => "Reporter name",
+                    "reporter_email" => "Reporter email",
+                    "reporter_phone" => "Reporter phone",
+                    _ => match self.custom.iter().find(|c| c.name == field) {
+                        Some(input) => input.label.as_str(),
+                        None => return (field, message),
+                    },
+                };
+                let message = format!("{label}: {message}");
+                (field, message)
             })
             .collect()
     }
