@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/static/tagdesk.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
 }
 
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
@@ -61,6 +63,13 @@ async fn reject_oversized(max: usize, request: Request, next: Next) -> Response 
         };
     }
     next.run(request).await
+}
+
+/// The product icon, compiled into the binary.
+pub const FAVICON: &str = include_str!("../static/favicon.svg");
+
+async fn favicon() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "image/svg+xml"), (CACHE_CONTROL, "public, max-age=86400")], FAVICON)
 }
 
 /// Wraps the application in the cross-cutting layers.
