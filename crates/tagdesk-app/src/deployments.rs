@@ -204,7 +204,7 @@ pub async fn get(app: &App, actor: &Actor, id: DeploymentId) -> AppResult<Deploy
     deployments::get(&mut conn, &actor.workspace_id.to_string(), &id.to_string()).await?.or_not_found()?.try_into()
 }
 
-/// Deployments the actor can see, by name (or, with a cursor, in creation order).
+/// Deployments the actor can see, in creation order, one page at a time.
 pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> AppResult<Page<DeploymentView>> {
     let limit = page.limit();
     if let Some(cursor) = &page.cursor {
@@ -225,9 +225,20 @@ pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> AppResult<Pag
     Ok(Page { items, next_cursor: page.next_cursor })
 }
 
-/// Every deployment the actor can see (for selects).
+/// Every deployment the actor can see, by name (for the list page and selects).
 pub async fn list_all(app: &App, actor: &Actor) -> AppResult<Vec<DeploymentView>> {
-    Ok(list(app, actor, &PageRequest { cursor: None, limit: Some(crate::page::MAX_LIMIT) }).await?.items)
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = list(app, actor, &PageRequest { cursor, limit: Some(crate::page::MAX_LIMIT) }).await?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    all.sort_by_cached_key(|d| (d.name.to_lowercase(), d.id));
+    Ok(all)
 }
 
 /// Changes a deployment. Deployment admins and workspace admins.

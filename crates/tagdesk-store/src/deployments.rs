@@ -93,8 +93,8 @@ pub async fn get(conn: &mut Conn, workspace_id: &str, id: &str) -> StoreResult<O
     Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(workspace_id).bind(id).fetch_optional(conn).await?)
 }
 
-/// Deployments of a workspace by name; with `member` only those where that user holds a role.
-/// `after` continues a listing after the deployment with that id (ids are time-ordered).
+/// Deployments of a workspace in creation (id) order; with `member` only those where that user holds a
+/// role. `after` continues a listing after the deployment with that id.
 pub async fn list(
     conn: &mut Conn,
     workspace_id: &str,
@@ -108,10 +108,9 @@ pub async fn list(
         q.push(" AND d.id IN (SELECT deployment_id FROM deployment_roles WHERE user_id = ").bind_text(user).push(")");
     }
     if let Some(after) = after {
-        q.push(" AND d.id > ").bind_text(after).push(" ORDER BY d.id");
-    } else {
-        q.push(" ORDER BY lower(d.name), d.id");
+        q.push(" AND d.id > ").bind_text(after);
     }
+    q.push(" ORDER BY d.id");
     q.push(" LIMIT ").bind_int(limit);
     Ok(q.query_as().fetch_all(conn).await?)
 }

@@ -13,6 +13,10 @@ pub struct WebConfig {
     pub secret_key: Vec<u8>,
     /// Largest request body accepted, in bytes (CSV imports included).
     pub max_body_bytes: usize,
+    /// Public base URL without a trailing slash, e.g. `https://desk.example.com` (portal links, QR codes).
+    pub public_url: String,
+    /// How long a portal visitor's session lasts after the right PIN, in days.
+    pub portal_session_days: i64,
 }
 
 impl WebConfig {
@@ -23,6 +27,8 @@ impl WebConfig {
             trust_proxy_headers: false,
             secret_key: tagdesk_app::auth::random_token().into_bytes(),
             max_body_bytes: 2 * 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            portal_session_days: 30,
         }
     }
 }
@@ -34,6 +40,8 @@ impl fmt::Debug for WebConfig {
             .field("trust_proxy_headers", &self.trust_proxy_headers)
             .field("secret_key", &"[redacted]")
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("public_url", &self.public_url)
+            .field("portal_session_days", &self.portal_session_days)
             .finish()
     }
 }

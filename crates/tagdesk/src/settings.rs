@@ -31,6 +31,7 @@ struct FileConfig {
     public_url: Option<String>,
     trust_proxy_headers: Option<bool>,
     log: Option<String>,
+    portal_session_days: Option<i64>,
 }
 
 /// Effective settings.
@@ -48,6 +49,8 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     /// `json` for JSON logs, else human-readable.
     pub log_format: String,
+    /// Portal visitor session lifetime in days.
+    pub portal_session_days: i64,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -86,7 +89,14 @@ impl Settings {
             bail!("TAGDESK_PUBLIC_URL must start with http:// or https://");
         }
         let log_format = env("TAGDESK_LOG").or(file.log).unwrap_or_else(|| "text".to_owned());
-        Ok(Self { addr, database_url, data_dir, public_url, trust_proxy_headers, log_format })
+        let portal_session_days = match env("TAGDESK_PORTAL_SESSION_DAYS") {
+            Some(raw) => raw.parse().with_context(|| format!("TAGDESK_PORTAL_SESSION_DAYS {raw:?} is not a number of days"))?,
+            None => file.portal_session_days.unwrap_or(30),
+        };
+        if !(1..=365).contains(&portal_session_days) {
+            bail!("TAGDESK_PORTAL_SESSION_DAYS must be between 1 and 365");
+        }
+        Ok(Self { addr, database_url, data_dir, public_url, trust_proxy_headers, log_format, portal_session_days })
     }
 
     /// Whether the database is the embedded SQLite file.

@@ -316,6 +316,24 @@ async fn list_cases(
     Ok(Json(ListResponse { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
 
+/// Names body errors after the JSON fields (the reporter's details are nested under `reporter`).
+fn rename_body_errors(err: AppError) -> AppError {
+    match err {
+        AppError::Invalid(errors) => {
+            let mut renamed = FieldErrors::new();
+            for e in errors.iter() {
+                let field = match e.field.strip_prefix("reporter_") {
+                    Some(part) => format!("reporter.{part}"),
+                    None => e.field.clone(),
+                };
+                renamed.add(field, e.message.clone());
+            }
+            AppError::Invalid(renamed)
+        }
+        other => other,
+    }
+}
+
 /// Names filter errors after the query parameters.
 fn rename_filter_errors(err: AppError) -> AppError {
     match err {
@@ -345,7 +363,7 @@ async fn create_case(
     ApiJson(body): ApiJson<CreateCaseBody>,
 ) -> ApiResult<(StatusCode, Json<CaseJson>)> {
     let input = body.into_input().map_err(AppError::Invalid)?;
-    let created = cases::create(&state.app, &actor, CaseOrigin::Api, &input).await?;
+    let created = cases::create(&state.app, &actor, CaseOrigin::Api, &input).await.map_err(rename_body_errors)?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 

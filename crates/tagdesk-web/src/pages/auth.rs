@@ -129,10 +129,16 @@ async fn login_submit(
             Ok(with_cookie(response, Some(cookie), &state, SESSION_TTL_MS / 1000))
         }
         Err(AppError::Unauthenticated(message)) => retry(message, StatusCode::UNAUTHORIZED),
-        Err(AppError::RateLimited { retry_after_s }) => retry(
-            format!("Too many failed attempts. Please wait {} minute(s) and try again.", (retry_after_s + 59) / 60),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
+        Err(AppError::RateLimited { retry_after_s }) => {
+            let mut response = retry(
+                format!("Too many failed attempts. Please wait {} minute(s) and try again.", (retry_after_s + 59) / 60),
+                StatusCode::TOO_MANY_REQUESTS,
+            )?;
+            if let Ok(value) = retry_after_s.to_string().parse() {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
         Err(err) => Err(err.into()),
     }
 }

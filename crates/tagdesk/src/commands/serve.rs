@@ -64,6 +64,8 @@ pub async fn run(settings: Settings, args: ServeArgs, demo: bool) -> anyhow::Res
         trust_proxy_headers: settings.trust_proxy_headers,
         secret_key: secret_key(&settings.data_dir)?,
         max_body_bytes: 10 * 1024 * 1024,
+        public_url: public_url.clone(),
+        portal_session_days: settings.portal_session_days,
     };
     let router = tagdesk_web::router(AppState::new(app.clone(), config));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;

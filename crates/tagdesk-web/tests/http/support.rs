@@ -1,0 +1,661 @@
+//! The test harness: a [`TestApp`] on a fresh database (an SQLite temp file, or a new PostgreSQL database
+//! when `TAGDESK_TEST_POSTGRES_URL` names a maintenance database), requests through the in-process router,
+//! a [`Browser`] that keeps its cookies and echoes the page's CSRF token like a real browser, an [`Api`]
+//! client with a bearer key, and seed helpers that read like the setup of a story.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::sync::{Mutex, Once};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt as _;
+use scraper::{Html, Selector};
+use serde_json::Value;
+use tagdesk_app::cases::{self, CaseInput};
+use tagdesk_app::deployments::{self, DeploymentInput};
+use tagdesk_app::devices::{self, DeviceInput};
+use tagdesk_app::page::PageRequest;
+use tagdesk_app::templates::{self, TemplateInput};
+use tagdesk_app::users::{self, NewUserInput};
+use tagdesk_app::{Actor, App, api_keys, audit};
+use tagdesk_domain::fields::FieldDraft;
+use tagdesk_domain::{
+    ApiKeyId, CaseId, CaseOrigin, CaseTemplateId, DeploymentId, DeploymentRole, DeviceId, UserId, WorkspaceId,
+};
+use tagdesk_store::Store;
+use tagdesk_store::sqlx::{self, AssertSqlSafe, Connection as _};
+use tagdesk_web::session::SESSION_COOKIE;
+use tagdesk_web::{AppState, WebConfig};
+use tower::ServiceExt as _;
+
+/// The environment variable naming a PostgreSQL maintenance database, e.g.
+/// `postgres://postgres@127.0.0.1:5432/postgres`.
+pub const POSTGRES_URL_ENV: &str = "TAGDESK_TEST_POSTGRES_URL";
+
+/// Every seeded user's password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Runs a scenario `async fn name(app: &TestApp)` on both backends, as the tests `name::sqlite` and
+/// `name::postgres` (skipped with a notice when no PostgreSQL server is configured, and failing in CI).
+macro_rules! both_backends {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::sqlite().await;
+                super::$scenario(&app).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::support::TestApp::postgres().await {
+                    super::$scenario(&app).await;
+                }
+            }
+        }
+    )+};
+}
+pub(crate) use both_backends;
+
+// ---------------------------------------------------------------------------------------------------------
+// The application on a fresh database
+// ---------------------------------------------------------------------------------------------------------
+
+/// The whole web application on a database of its own.
+pub struct TestApp {
+    /// The use cases, for seeding and for checking what a request changed.
+    pub app: App,
+    router: Router,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<PostgresDb>,
+}
+
+struct PostgresDb {
+    maintenance_url: String,
+    name: String,
+}
+
+impl TestApp {
+    /// The application on a migrated SQLite file in a temp dir.
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open_sqlite_file(&dir.path().join("tagdesk.db")).await.expect("open sqlite");
+        store.migrate().await.expect("migrate sqlite");
+        Self::on(store, Some(dir), None)
+    }
+
+    /// The application on a new PostgreSQL database `tagdesk_t_<random hex>`, or `None` (with a notice)
+    /// when `TAGDESK_TEST_POSTGRES_URL` is unset. In CI (`CI=true`) a missing server fails the test.
+    pub async fn postgres() -> Option<Self> {
+        let Some(url) = std::env::var(POSTGRES_URL_ENV).ok().filter(|u| !u.trim().is_empty()) else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{POSTGRES_URL_ENV} must be set in CI: the PostgreSQL tests may not be skipped there"
+            );
+            static NOTICE: Once = Once::new();
+            NOTICE.call_once(|| {
+                // Straight to stderr: the test harness captures `eprintln!` of passing tests.
+                let _ = writeln!(std::io::stderr(), "NOTICE: PostgreSQL tests skipped (set {POSTGRES_URL_ENV})");
+            });
+            return None;
+        };
+        let name = format!("tagdesk_t_{:016x}", rand::random::<u64>());
+        let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect to the maintenance database");
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        admin.close().await.expect("close maintenance connection");
+        let pg = PostgresDb { maintenance_url: url.clone(), name: name.clone() };
+        let store = Store::connect(&url_with_database(&url, &name)).await.expect("connect test database");
+        store.migrate().await.expect("migrate postgres");
+        Some(Self::on(store, None, Some(pg)))
+    }
+
+    fn on(store: Store, dir: Option<tempfile::TempDir>, postgres: Option<PostgresDb>) -> Self {
+        let app = App::new(store);
+        let router = tagdesk_web::router(AppState::new(app.clone(), WebConfig::for_tests()));
+        Self { app, router, _dir: dir, postgres }
+    }
+
+    /// Sends one request through the router.
+    pub async fn send(&self, request: Request<Body>) -> Response {
+        let response = self.router.clone().oneshot(request).await.expect("the router is infallible");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("read response body").to_bytes().to_vec();
+        Response { status: parts.status, headers: parts.headers, body }
+    }
+
+    /// A request without cookies or credentials.
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(request(Method::GET, path, &[], Vec::new())).await
+    }
+
+    /// A browser with no cookies yet.
+    pub fn browser(&self) -> Browser<'_> {
+        Browser { app: self, cookies: Mutex::default(), csrf: Mutex::default() }
+    }
+
+    /// A browser signed in through the sign-in form (it holds the session cookie and a CSRF token).
+    pub async fn sign_in(&self, email: &str, password: &str) -> Browser<'_> {
+        let browser = self.browser();
+        browser.get("/login").await.expect_status(200, "GET /login");
+        let response = browser.post_form("/login", &[("email", email), ("password", password)]).await;
+        response.expect_status(303, &format!("sign in as {email}"));
+        browser.get("/deployments").await.expect_status(200, &format!("GET /deployments as {email}"));
+        browser
+    }
+
+    /// An API client sending `Authorization: Bearer <key>`.
+    pub fn api(&self, key: &str) -> Api<'_> {
+        Api { app: self, authorization: Some(format!("Bearer {key}")) }
+    }
+
+    /// An API client without credentials.
+    pub fn api_anonymous(&self) -> Api<'_> {
+        Api { app: self, authorization: None }
+    }
+
+    /// Creates a workspace with its first admin (`admin@<slug>.test`), as the CLI does.
+    pub async fn workspace(&self, name: &str) -> Workspace {
+        let slug: String = name.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+        let admin_email = format!("admin@{slug}.test");
+        let input = NewUserInput {
+            email: admin_email.clone(),
+            display_name: format!("{name} Admin"),
+            workspace_role: "admin".to_owned(),
+            password: PASSWORD.to_owned(),
+        };
+        let (id, admin_id) = users::bootstrap(&self.app, name, &input).await.expect("bootstrap workspace");
+        Workspace { id, slug, admin_id, admin_email, app: self.app.clone() }
+    }
+}
+
+impl Drop for TestApp {
+    /// Drops a PostgreSQL test database, best effort, also when a test panicked. Runs on its own thread and
+    /// runtime because `Drop` cannot await; `WITH (FORCE)` ends the pool's connections.
+    fn drop(&mut self) {
+        let Some(pg) = self.postgres.take() else {
+            return;
+        };
+        let dropper = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&pg.maintenance_url).await {
+                    let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name);
+                    let _ = sqlx::query(AssertSqlSafe(drop)).execute(&mut admin).await;
+                    let _ = admin.close().await;
+                }
+            });
+        });
+        let _ = dropper.join();
+    }
+}
+
+/// `url` with its database name replaced by `name`, keeping credentials, host and parameters.
+pub fn url_with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+#[test]
+fn database_names_are_replaced() {
+    assert_eq!(url_with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
+    assert_eq!(url_with_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+    assert_eq!(url_with_database("postgresql://h", "x"), "postgresql://h/x");
+}
+
+/// A request with headers and a body (with its `Content-Length`, as real clients send it).
+pub fn request(method: Method, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> Request<Body> {
+    let mut builder = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        builder = builder.header(*name, value);
+    }
+    if !body.is_empty() {
+        builder = builder.header(CONTENT_LENGTH, body.len());
+    }
+    builder.body(Body::from(body)).expect("valid request")
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------------------
+
+/// A complete response.
+#[derive(Debug)]
+pub struct Response {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// Fails with `context`, the status and the start of the body unless the status is `expected`.
+    #[track_caller]
+    pub fn expect_status(&self, expected: u16, context: &str) -> &Self {
+        assert_eq!(
+            self.status.as_u16(),
+            expected,
+            "{context}: expected {expected}, got {}; body starts: {}",
+            self.status,
+            self.text().chars().take(600).collect::<String>()
+        );
+        self
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The body as an HTML document.
+    pub fn html(&self) -> Page {
+        Page(Html::parse_document(&self.text()))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The redirect target.
+    #[track_caller]
+    pub fn location(&self) -> &str {
+        self.header(LOCATION.as_str()).unwrap_or_else(|| panic!("no Location header (status {})", self.status))
+    }
+
+    /// The value a `Set-Cookie` header gives cookie `name` (`Some("")` when it clears it).
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        set_cookies(&self.headers).into_iter().find(|(n, _, _)| n == name).map(|(_, v, _)| v)
+    }
+}
+
+/// (name, value, cleared) of every `Set-Cookie` header.
+fn set_cookies(headers: &HeaderMap) -> Vec<(String, String, bool)> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| {
+            let mut parts = v.split(';');
+            let (name, value) = parts.next()?.trim().split_once('=')?;
+            let cleared = value.is_empty() || parts.any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+            Some((name.to_owned(), value.to_owned(), cleared))
+        })
+        .collect()
+}
+
+/// A parsed HTML page with the lookups the tests need.
+pub struct Page(pub Html);
+
+impl Page {
+    fn select(css: &str) -> Selector {
+        Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e}"))
+    }
+
+    /// Whether anything matches `css`.
+    pub fn has(&self, css: &str) -> bool {
+        self.0.select(&Self::select(css)).next().is_some()
+    }
+
+    /// Text of the first element matching `css`, whitespace collapsed.
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        self.0.select(&Self::select(css)).next().map(|e| collapse(&e.text().collect::<String>()))
+    }
+
+    /// Texts of every element matching `css`.
+    pub fn texts_of(&self, css: &str) -> Vec<String> {
+        self.0.select(&Self::select(css)).map(|e| collapse(&e.text().collect::<String>())).collect()
+    }
+
+    /// An attribute of the first element matching `css`.
+    pub fn attr(&self, css: &str, attribute: &str) -> Option<String> {
+        self.0.select(&Self::select(css)).next().and_then(|e| e.value().attr(attribute)).map(str::to_owned)
+    }
+
+    /// The error text shown next to the form field `name` (`#f-<name>-error`), without the hidden
+    /// "Error:" prefix.
+    pub fn field_error(&self, name: &str) -> Option<String> {
+        let id = name.replace('.', "\\.");
+        self.text_of(&format!("#f-{id}-error")).map(|t| t.trim_start_matches("Error:").trim().to_owned())
+    }
+
+    /// The value the form field `name` is filled with (input value, textarea text or selected option).
+    pub fn field_value(&self, name: &str) -> Option<String> {
+        if let Some(value) = self.attr(&format!("input[name=\"{name}\"]"), "value") {
+            return Some(value);
+        }
+        if let Some(text) = self.0.select(&Self::select(&format!("textarea[name=\"{name}\"]"))).next() {
+            return Some(text.text().collect::<String>().trim_start_matches('\n').to_owned());
+        }
+        self.attr(&format!("select[name=\"{name}\"] option[selected]"), "value")
+    }
+
+    /// The `<title>`.
+    pub fn title(&self) -> String {
+        self.text_of("title").unwrap_or_default()
+    }
+
+    /// The whole visible text, whitespace collapsed.
+    pub fn text(&self) -> String {
+        collapse(&self.0.root_element().text().collect::<String>())
+    }
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A browser
+// ---------------------------------------------------------------------------------------------------------
+
+/// A browser: keeps cookies between requests and the last CSRF token a page showed.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: Mutex<BTreeMap<String, String>>,
+    csrf: Mutex<Option<String>>,
+}
+
+impl Browser<'_> {
+    fn cookie_header(&self) -> Option<String> {
+        let cookies = self.cookies.lock().expect("cookie jar");
+        (!cookies.is_empty()).then(|| cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+    }
+
+    /// Sends a request with the browser's cookies and keeps what the response sets.
+    pub async fn send(&self, method: Method, path: &str, mut headers: Vec<(&str, String)>, body: Vec<u8>) -> Response {
+        if let Some(cookies) = self.cookie_header() {
+            headers.push((COOKIE.as_str(), cookies));
+        }
+        let response = self.app.send(request(method, path, &headers, body)).await;
+        {
+            let mut jar = self.cookies.lock().expect("cookie jar");
+            for (name, value, cleared) in set_cookies(&response.headers) {
+                if cleared {
+                    jar.remove(&name);
+                } else {
+                    jar.insert(name, value);
+                }
+            }
+        }
+        let is_html = response.header(CONTENT_TYPE.as_str()).is_some_and(|t| t.starts_with("text/html"));
+        if is_html && let Some(token) = response.html().attr("input[name=\"_csrf\"]", "value") {
+            *self.csrf.lock().expect("csrf") = Some(token);
+        }
+        response
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(Method::GET, path, Vec::new(), Vec::new()).await
+    }
+
+    /// Submits a form with the CSRF token of the last page seen.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf();
+        let mut all = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all).await
+    }
+
+    /// Submits a form without any CSRF token.
+    pub async fn post_form_without_csrf(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post_form_raw(path, fields).await
+    }
+
+    /// Submits exactly these fields.
+    pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(fields).expect("urlencode form").into_bytes();
+        let headers = vec![(CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded".to_owned())];
+        self.send(Method::POST, path, headers, body).await
+    }
+
+    /// Uploads a file as `multipart/form-data` with other fields, the CSRF token in the query string (as
+    /// the import form does).
+    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Response {
+        let path = format!("{path}?{}", serde_urlencoded::to_string([("_csrf", self.csrf())]).expect("query"));
+        let (body, content_type) = multipart(fields, file);
+        self.send(Method::POST, &path, vec![(CONTENT_TYPE.as_str(), content_type)], body).await
+    }
+
+    /// The CSRF token of the last page that had a form.
+    #[track_caller]
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().expect("csrf").clone().expect("no page with a form was loaded yet")
+    }
+
+    /// The current value of the session cookie.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookies.lock().expect("cookie jar").get(SESSION_COOKIE).cloned()
+    }
+
+    /// Replaces the session cookie (e.g. to replay an old one), keeping the remembered CSRF token.
+    pub fn set_session_cookie(&self, value: &str) {
+        self.cookies.lock().expect("cookie jar").insert(SESSION_COOKIE.to_owned(), value.to_owned());
+    }
+}
+
+/// A `multipart/form-data` body and its content type.
+pub fn multipart(fields: &[(&str, &str)], (field, file_name, bytes): (&str, &str, &[u8])) -> (Vec<u8>, String) {
+    let boundary = "----tagdesk-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// An API client
+// ---------------------------------------------------------------------------------------------------------
+
+/// A JSON API client.
+pub struct Api<'a> {
+    app: &'a TestApp,
+    authorization: Option<String>,
+}
+
+impl Api<'_> {
+    /// Sends a request with an optional JSON body.
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
+        let mut headers = Vec::new();
+        if let Some(auth) = &self.authorization {
+            headers.push((AUTHORIZATION.as_str(), auth.clone()));
+        }
+        let body = match body {
+            Some(json) => {
+                headers.push((CONTENT_TYPE.as_str(), "application/json".to_owned()));
+                serde_json::to_vec(json).expect("serialize JSON")
+            }
+            None => Vec::new(),
+        };
+        self.app.send(request(method, path, &headers, body)).await
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send(Method::DELETE, path, None).await
+    }
+}
+
+/// Checks the API's 422 shape `{"code":422,"message":…,"errors":[{field,message}]}` and returns the
+/// message for `field`.
+#[track_caller]
+pub fn api_field_error(response: &Response, field: &str) -> String {
+    response.expect_status(422, &format!("invalid {field}"));
+    let body = response.json();
+    assert_eq!(body["code"], 422, "code in {body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "message in {body}");
+    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors array in {body}"));
+    errors
+        .iter()
+        .find(|e| e["field"] == field)
+        .and_then(|e| e["message"].as_str())
+        .unwrap_or_else(|| panic!("no error for {field} in {body}"))
+        .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Seeding
+// ---------------------------------------------------------------------------------------------------------
+
+/// A workspace created for a test, with helpers that add things to it as the system (CLI) would.
+pub struct Workspace {
+    /// Id.
+    pub id: WorkspaceId,
+    /// Lower-case name, used in emails.
+    pub slug: String,
+    /// The first admin.
+    pub admin_id: UserId,
+    /// Their email (password [`PASSWORD`]).
+    pub admin_email: String,
+    app: App,
+}
+
+impl Workspace {
+    /// The system acting in this workspace.
+    pub fn system(&self) -> Actor {
+        Actor::system(self.id)
+    }
+
+    /// Adds a member (`<local>@<slug>.test`, password [`PASSWORD`]) with roles at deployments.
+    pub async fn member(&self, local: &str, roles: &[(DeploymentId, DeploymentRole)]) -> (UserId, String) {
+        self.user(local, "member", roles).await
+    }
+
+    /// Adds a user with a workspace role and deployment roles.
+    pub async fn user(&self, local: &str, role: &str, roles: &[(DeploymentId, DeploymentRole)]) -> (UserId, String) {
+        let email = format!("{local}@{}.test", self.slug);
+        let input = NewUserInput {
+            email: email.clone(),
+            display_name: format!("{local} ({})", self.slug),
+            workspace_role: role.to_owned(),
+            password: PASSWORD.to_owned(),
+        };
+        let user = users::create(&self.app, &self.system(), &input).await.expect("create user");
+        for (deployment, role) in roles {
+            users::set_deployment_role(&self.app, &self.system(), user.id, *deployment, Some(*role))
+                .await
+                .expect("set deployment role");
+        }
+        (user.id, email)
+    }
+
+    /// Adds a deployment.
+    pub async fn deployment(&self, name: &str) -> DeploymentId {
+        let input = DeploymentInput {
+            name: name.to_owned(),
+            timezone: "Europe/Berlin".to_owned(),
+            language: "en".to_owned(),
+            ..DeploymentInput::default()
+        };
+        deployments::create(&self.app, &self.system(), &input).await.expect("create deployment").id
+    }
+
+    /// Adds a device (serial optional: "" for none).
+    pub async fn device(&self, deployment: DeploymentId, name: &str, serial: &str) -> DeviceId {
+        let input = DeviceInput {
+            deployment_id: deployment.to_string(),
+            name: name.to_owned(),
+            serial_number: serial.to_owned(),
+            ..DeviceInput::default()
+        };
+        devices::create(&self.app, &self.system(), &input).await.expect("create device").id
+    }
+
+    /// Adds a template with one required single-choice field "Which part?" (Screen, Wheel).
+    pub async fn template(&self, name: &str) -> CaseTemplateId {
+        let field = FieldDraft {
+            label: "Which part?".to_owned(),
+            kind: "single_choice".to_owned(),
+            required: true,
+            options: vec!["Screen".to_owned(), "Wheel".to_owned()],
+            position: 1,
+            ..FieldDraft::default()
+        };
+        let input = TemplateInput {
+            name: name.to_owned(),
+            title: format!("{name} reported"),
+            case_type: "damage".to_owned(),
+            fields: vec![field],
+            ..TemplateInput::default()
+        };
+        templates::create(&self.app, &self.system(), &input).await.expect("create template").id
+    }
+
+    /// Adds a case at a deployment, about a device or not.
+    pub async fn case(&self, deployment: DeploymentId, device: Option<DeviceId>, title: &str) -> CaseId {
+        let input = CaseInput {
+            deployment_id: deployment.to_string(),
+            device_id: device.map(|d| d.to_string()),
+            title: title.to_owned(),
+            description: "Seeded for a test.".to_owned(),
+            ..CaseInput::default()
+        };
+        cases::create(&self.app, &self.system(), CaseOrigin::Staff, &input).await.expect("create case").id
+    }
+
+    /// Creates an API key; returns its id and secret.
+    pub async fn api_key(&self, name: &str) -> (ApiKeyId, String) {
+        let (view, secret) = api_keys::create(&self.app, &self.system(), name).await.expect("create API key");
+        (view.id, secret)
+    }
+
+    /// The audit log's actions, newest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        let page = PageRequest { cursor: None, limit: Some(200) };
+        let entries = audit::list(&self.app, &self.system(), &page).await.expect("audit log");
+        entries.items.into_iter().map(|e| e.action).collect()
+    }
+}
