@@ -90,7 +90,9 @@ impl Settings {
         }
         let log_format = env("TAGDESK_LOG").or(file.log).unwrap_or_else(|| "text".to_owned());
         let portal_session_days = match env("TAGDESK_PORTAL_SESSION_DAYS") {
-            Some(raw) => raw.parse().with_context(|| format!("TAGDESK_PORTAL_SESSION_DAYS {raw:?} is not a number of days"))?,
+            Some(raw) => {
+                raw.parse().with_context(|| format!("TAGDESK_PORTAL_SESSION_DAYS {raw:?} is not a number of days"))?
+            }
             None => file.portal_session_days.unwrap_or(30),
         };
         if !(1..=365).contains(&portal_session_days) {
