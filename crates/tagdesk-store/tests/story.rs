@@ -86,8 +86,8 @@ async fn unreachable_postgres_is_an_error_not_a_hang() {
     let err = result.expect_err("nothing listens on port 1");
     assert!(matches!(err, StoreError::Unreachable { backend: "PostgreSQL", .. }), "{err:?}");
     assert!(err.to_string().contains("PostgreSQL"), "{err}");
-    let source = std::error::Error::source(&err).expect("the driver's error is the source").to_string();
-    assert!(!err.to_string().contains(&source), "the message repeats its source, so `{{:#}}` shows it twice: {err}");
+    assert!(std::error::Error::source(&err).is_none(), "the reason is in the message, so `{{:#}}` shows it once: {err}");
+    assert!(err.to_string().contains("refused"), "the driver's reason is kept: {err}");
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
 }
 
@@ -312,9 +312,9 @@ async fn deployments_story(store: &Store, world: &mut World) {
 
     let names = |rows: Vec<deployments::DeploymentRow>| rows.into_iter().map(|d| d.name).collect::<Vec<_>>();
     let all = read(store, async |c| deployments::list(c, &world.acme, None, None, 10).await).await;
-    assert_eq!(names(all), ["Office", "Plant"]);
+    assert_eq!(names(all), ["Plant", "Office"], "creation (id) order, so cursors are stable");
     let first = read(store, async |c| deployments::list(c, &world.acme, None, None, 1).await).await;
-    assert_eq!(names(first), ["Office"]);
+    assert_eq!(names(first), ["Plant"]);
     let after = read(store, async |c| deployments::list(c, &world.acme, None, Some(&plant), 10).await).await;
     assert_eq!(names(after), ["Office"], "continues in id order after Plant");
 
