@@ -86,7 +86,10 @@ async fn unreachable_postgres_is_an_error_not_a_hang() {
     let err = result.expect_err("nothing listens on port 1");
     assert!(matches!(err, StoreError::Unreachable { backend: "PostgreSQL", .. }), "{err:?}");
     assert!(err.to_string().contains("PostgreSQL"), "{err}");
-    assert!(std::error::Error::source(&err).is_none(), "the reason is in the message, so `{{:#}}` shows it once: {err}");
+    assert!(
+        std::error::Error::source(&err).is_none(),
+        "the reason is in the message, so `{{:#}}` shows it once: {err}"
+    );
     assert!(err.to_string().contains("refused"), "the driver's reason is kept: {err}");
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
 }
