@@ -310,3 +310,11 @@ pub async fn complete_setup(app: &App, token: &str, input: &SetupInput) -> AppRe
     tx.commit().await?;
     Ok(user_id)
 }
+
+/// Deletes expired staff sessions; returns how many.
+pub async fn purge_expired_sessions(app: &App) -> AppResult<u64> {
+    let mut tx = app.store.begin().await?;
+    let purged = sessions::purge_expired(&mut tx, app.now()).await?;
+    tx.commit().await?;
+    Ok(purged)
+}

@@ -22,7 +22,8 @@ use tagdesk_store::Conn;
 use tagdesk_store::cases::{self, CaseRow, EventRow, NewEvent};
 
 pub use assignees::assignable_users;
-pub use create::{CaseInput, create};
+pub use create::{CaseInput, create, create_in_tx};
+pub(crate) use create::{REPORTER_NAME_MAX, optional_email, optional_phone};
 pub use handling::{assign, change_status, comment, set_solution, update_details};
 pub use query::{CaseQuery, list};
 

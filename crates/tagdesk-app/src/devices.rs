@@ -109,6 +109,7 @@ pub async fn create(app: &App, actor: &Actor, input: &DeviceInput) -> AppResult<
     devices::insert(&mut tx, &id, &workspace, &deployment.id, &fields.as_store(), now)
         .await
         .map_err(serial_taken_or)?;
+    crate::portal::tokens::assign_new(&mut tx, &id).await?;
     let summary = format!("Created device \u{201c}{}\u{201d} at {}", fields.name, deployment.name);
     audit::record(&mut tx, actor, "device.created", ("device", &id), summary, now).await?;
     let row = devices::get(&mut tx, &workspace, &id).await?.ok_or_else(|| vanished(&id))?;

@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod api_keys;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -11,7 +12,9 @@ pub mod demo;
 pub mod deployments;
 pub mod devices;
 pub mod error;
+pub mod housekeeping;
 pub mod page;
+pub mod portal;
 pub mod templates;
 pub mod users;
 
@@ -22,19 +25,28 @@ pub use clock::{Clock, SystemClock};
 pub use error::{AppError, AppResult};
 pub use tagdesk_store::Store;
 
-/// Everything a use case needs: the store and the clock. Cheap to clone.
+/// Everything a use case needs: the database, the attachment store and the clock. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
     /// The database.
     pub store: Store,
+    /// Where photo bytes live (a local directory by default).
+    pub attachments: Arc<dyn attachments::storage::AttachmentStore>,
     /// Time source (injected so tests can move time).
     pub clock: Arc<dyn Clock>,
 }
 
 impl App {
-    /// An app on `store` with the system clock.
+    /// An app on `store` with the system clock and no attachment store: saving a photo fails until
+    /// [`App::with_attachments`] sets one (`serve` always does).
     pub fn new(store: Store) -> Self {
-        Self { store, clock: Arc::new(SystemClock) }
+        Self { store, attachments: Arc::new(attachments::storage::NoStore), clock: Arc::new(SystemClock) }
+    }
+
+    /// The same app storing attachment bytes in `attachments`.
+    pub fn with_attachments(mut self, attachments: Arc<dyn attachments::storage::AttachmentStore>) -> Self {
+        self.attachments = attachments;
+        self
     }
 
     /// Current time in UTC milliseconds.

@@ -5,6 +5,7 @@ pub mod case;
 pub mod error;
 pub mod fields;
 pub mod ids;
+pub mod portal;
 pub mod roles;
 pub mod values;
 
@@ -12,5 +13,6 @@ pub use case::{CaseNumber, CaseOrigin, CaseStatus, CaseType};
 pub use error::{DomainError, FieldErrors};
 pub use fields::{FieldDefinition, FieldKind};
 pub use ids::*;
+pub use portal::{ContactRule, FollowToken, Pin, PortalToken};
 pub use roles::{DeploymentRole, WorkspaceRole};
 pub use values::{Email, Language, Tags, TimeZoneName};

@@ -24,6 +24,8 @@ pub struct DeviceRow {
     pub archived_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The customer-portal token printed on the label (canonical upper-case); `None` until assigned.
+    pub portal_token: Option<String>,
 }
 
 impl DeviceRow {
@@ -70,7 +72,7 @@ pub struct MoveRow {
 }
 
 const SELECT: &str = "SELECT v.id, v.workspace_id, v.deployment_id, d.name AS deployment_name, v.name, v.serial_number, \
-    v.manufacturer, v.model, v.tags, v.notes, v.archived_at, v.created_at, v.updated_at \
+    v.manufacturer, v.model, v.tags, v.notes, v.archived_at, v.created_at, v.updated_at, v.portal_token \
     FROM devices v JOIN deployments d ON d.id = v.deployment_id";
 
 fn stored_tags(tags: &[String]) -> (String, String) {

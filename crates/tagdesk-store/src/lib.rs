@@ -3,12 +3,15 @@
 //! HTTP or authorisation; `tagdesk-app` decides who may call what.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod connect;
 pub mod deployments;
 pub mod devices;
 pub mod error;
+pub mod pin_guard;
+pub mod portal;
 pub mod rate_limits;
 pub mod sessions;
 mod sql;

@@ -11,6 +11,7 @@ pub mod format;
 pub mod layout;
 pub mod ops;
 pub mod pages;
+pub mod portal;
 pub mod session;
 
 use std::sync::Arc;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
     let router = Router::new()
         .merge(pages)
+        .merge(portal::router())
         .nest("/api/v1", api)
         .merge(api::docs_router())
         .merge(ops::router())

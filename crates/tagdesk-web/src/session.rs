@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tagdesk_app::Actor;
 use tagdesk_app::auth::{self, SignedIn, StaffSession};
+use tagdesk_app::portal::settings::{self as portal_settings, GuardedDeployment};
 
 use crate::AppState;
 use crate::error::PageError;
@@ -28,6 +29,9 @@ pub struct SessionCtx {
     pub signed_in: Option<SignedIn>,
     /// A notice left by the previous response.
     pub flash: Option<String>,
+    /// Deployments visible to the signed-in user whose customer portal is in guarded mode (for the
+    /// back-office banner); loaded once per request.
+    pub guarded: Vec<GuardedDeployment>,
 }
 
 /// Reads a cookie from request headers.
@@ -87,6 +91,13 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
             Err(err) => return PageError::from(err).into_response(),
         }
     }
+    if let Some(user) = &ctx.signed_in {
+        // One cheap query per signed-in request; the banner is a warning, so a failure only loses it.
+        match portal_settings::guarded(&state.app, &user.actor).await {
+            Ok(guarded) => ctx.guarded = guarded,
+            Err(err) => tracing::warn!(error = %err, "could not check the portals for guarded mode"),
+        }
+    }
     let had_flash = cookie(request.headers(), FLASH_COOKIE).is_some();
     ctx.flash = cookie(request.headers(), FLASH_COOKIE).and_then(url_decode).filter(|m| !m.is_empty());
     let is_get = request.method() == Method::GET;
@@ -118,9 +129,27 @@ pub struct Staff {
     pub csrf: String,
     /// Notice from the previous response.
     pub flash: Option<String>,
+    /// Visible deployments whose portal is in guarded mode (shown as the layout's banner).
+    pub guarded: Vec<GuardedDeployment>,
 }
 
 impl Staff {
+    /// The warning about portals under a PIN-guessing attack, if any.
+    pub fn guarded_banner(&self) -> Option<String> {
+        let sentences: Vec<String> = self
+            .guarded
+            .iter()
+            .map(|g| {
+                format!(
+                    "The customer portal of {} is under a PIN-guessing attack: new visitors are throttled until {}. Consider changing the PIN.",
+                    g.name,
+                    crate::format::datetime(g.guarded_until)
+                )
+            })
+            .collect();
+        (!sentences.is_empty()).then(|| sentences.join(" "))
+    }
+
     /// The layout for a page of this user.
     pub fn layout(&self, title: impl Into<String>, nav: &'static str) -> Layout {
         Layout {
@@ -137,7 +166,7 @@ impl Staff {
             csrf: self.csrf.clone(),
             nav,
             flash: self.flash.clone(),
-            banner: None,
+            banner: self.guarded_banner(),
         }
     }
 }
@@ -148,9 +177,13 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         let ctx = ctx(parts);
         match (ctx.signed_in, ctx.session) {
-            (Some(user), Some(session)) => {
-                Ok(Self { actor: user.actor.clone(), user, csrf: session.csrf_token, flash: ctx.flash })
-            }
+            (Some(user), Some(session)) => Ok(Self {
+                actor: user.actor.clone(),
+                user,
+                csrf: session.csrf_token,
+                flash: ctx.flash,
+                guarded: ctx.guarded,
+            }),
             _ => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let target = if parts.method == Method::GET && next.starts_with('/') && !next.starts_with("//") {

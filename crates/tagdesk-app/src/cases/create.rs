@@ -7,6 +7,7 @@ use tagdesk_domain::fields::validate_values;
 use tagdesk_domain::{
     CaseId, CaseOrigin, CaseTemplateId, CaseType, DeploymentId, DeviceId, DomainError, Email, FieldErrors, UserId,
 };
+use tagdesk_store::Conn;
 use tagdesk_store::cases::{self, NewCase};
 use tagdesk_store::{deployments, devices, templates, workspaces};
 
@@ -97,11 +98,11 @@ fn optional_id<T>(raw: Option<&str>, parse: impl Fn(&str) -> Result<T, DomainErr
     }
 }
 
-fn optional_email(raw: &str) -> Result<String, DomainError> {
+pub(crate) fn optional_email(raw: &str) -> Result<String, DomainError> {
     if raw.trim().is_empty() { Ok(String::new()) } else { Email::parse(raw).map(|e| e.to_string()) }
 }
 
-fn optional_phone(raw: &str) -> Result<String, DomainError> {
+pub(crate) fn optional_phone(raw: &str) -> Result<String, DomainError> {
     let phone = optional_text(raw, REPORTER_PHONE_MAX)?.unwrap_or_default();
     if phone.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c)) {
         Ok(phone)
@@ -122,6 +123,30 @@ fn created_body(origin: CaseOrigin) -> &'static str {
 /// Creates a case with the next number of the workspace. The actor must be able to work on the
 /// deployment. Nothing is stored (and no number is used up) when any input is invalid.
 pub async fn create(app: &App, actor: &Actor, origin: CaseOrigin, input: &CaseInput) -> AppResult<CaseView> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let case = create_in_tx(&mut tx, actor, origin, input, now).await?;
+    tx.commit().await?;
+    tracing::info!(
+        case.id = %case.id,
+        case.number = case.number.0,
+        deployment.id = %case.deployment_id,
+        origin = origin.as_str(),
+        "case created"
+    );
+    Ok(case)
+}
+
+/// Like [`create`], inside the caller's transaction (which the caller commits), so that intake can store
+/// more in the same transaction (the portal adds its follow-up link, idempotency key, photos and outbox
+/// entry). On an error the caller must roll back (drop the transaction).
+pub async fn create_in_tx(
+    tx: &mut Conn,
+    actor: &Actor,
+    origin: CaseOrigin,
+    input: &CaseInput,
+    now: i64,
+) -> AppResult<CaseView> {
     let no_deployment = || AppError::invalid("deployment_id", "Choose a deployment.");
     let deployment_id = DeploymentId::parse(&input.deployment_id).map_err(|_| no_deployment())?;
     match actor.require_work(deployment_id) {
@@ -139,18 +164,16 @@ pub async fn create(app: &App, actor: &Actor, origin: CaseOrigin, input: &CaseIn
 
     let workspace_id = actor.workspace_id.to_string();
     let deployment_key = deployment_id.to_string();
-    let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let deployment = deployments::get(&mut tx, &workspace_id, &deployment_key).await?.ok_or_else(no_deployment)?;
+    let deployment = deployments::get(&mut *tx, &workspace_id, &deployment_key).await?.ok_or_else(no_deployment)?;
     if let Some(device) = device_id {
-        match devices::get(&mut tx, &workspace_id, &device.to_string()).await? {
+        match devices::get(&mut *tx, &workspace_id, &device.to_string()).await? {
             Some(d) if d.deployment_id == deployment_key && d.archived_at.is_none() => {}
             Some(d) if d.deployment_id == deployment_key => errors.add("device_id", "This device is archived."),
             _ => errors.add("device_id", "Choose a device of this deployment."),
         }
     }
     let template = match template_id {
-        Some(id) => match templates::get(&mut tx, &workspace_id, &id.to_string()).await? {
+        Some(id) => match templates::get(&mut *tx, &workspace_id, &id.to_string()).await? {
             Some(t) if t.is_active() => Some(t),
             _ => {
                 errors.add("template_id", "Choose an active template.");
@@ -194,7 +217,7 @@ pub async fn create(app: &App, actor: &Actor, origin: CaseOrigin, input: &CaseIn
 
     // An explicit assignee must qualify; the deployment's default is used only while it still does.
     let assignee = match assignee_id {
-        Some(user) => match eligible_name(&mut tx, actor, deployment_id, user).await? {
+        Some(user) => match eligible_name(&mut *tx, actor, deployment_id, user).await? {
             Some(name) => Some((user, name)),
             None => {
                 errors.add("assignee_id", "Choose an active user who works at this deployment.");
@@ -202,7 +225,7 @@ pub async fn create(app: &App, actor: &Actor, origin: CaseOrigin, input: &CaseIn
             }
         },
         None => match deployment.default_assignee_id.as_deref().map(UserId::parse) {
-            Some(Ok(user)) => eligible_name(&mut tx, actor, deployment_id, user).await?.map(|name| (user, name)),
+            Some(Ok(user)) => eligible_name(&mut *tx, actor, deployment_id, user).await?.map(|name| (user, name)),
             _ => None,
         },
     };
@@ -223,9 +246,9 @@ pub async fn create(app: &App, actor: &Actor, origin: CaseOrigin, input: &CaseIn
     let device_key = device_id.map(|d| d.to_string());
     let assignee_key = assignee.as_ref().map(|(user, _)| user.to_string());
     let created_by = actor.user_id().map(|u| u.to_string());
-    let number = workspaces::take_case_number(&mut tx, &workspace_id).await?;
+    let number = workspaces::take_case_number(&mut *tx, &workspace_id).await?;
     cases::insert(
-        &mut tx,
+        &mut *tx,
         &NewCase {
             id: &id_text,
             workspace_id: &workspace_id,
@@ -249,12 +272,10 @@ pub async fn create(app: &App, actor: &Actor, origin: CaseOrigin, input: &CaseIn
         },
     )
     .await?;
-    record_event(&mut tx, actor, id, event_kind::CREATED, created_body(origin), false, now).await?;
+    record_event(&mut *tx, actor, id, event_kind::CREATED, created_body(origin), false, now).await?;
     if let Some((_, name)) = &assignee {
-        record_event(&mut tx, actor, id, event_kind::ASSIGNED, &format!("Assigned to {name}"), false, now).await?;
+        record_event(&mut *tx, actor, id, event_kind::ASSIGNED, &format!("Assigned to {name}"), false, now).await?;
     }
-    let row = cases::get(&mut tx, &workspace_id, &id_text).await?.or_not_found()?;
-    tx.commit().await?;
-    tracing::info!(case.id = %id, case.number = number, deployment.id = %deployment_id, origin = origin.as_str(), "case created");
+    let row = cases::get(&mut *tx, &workspace_id, &id_text).await?.or_not_found()?;
     view_of(row)
 }

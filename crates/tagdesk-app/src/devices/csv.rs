@@ -110,6 +110,7 @@ pub async fn import_csv(
                 _ => AppError::Store(err),
             },
         )?;
+        crate::portal::tokens::assign_new(&mut tx, &id).await?;
         done += 1;
         if done % PROGRESS_EVERY == 0 && done < total {
             progress(done, total);

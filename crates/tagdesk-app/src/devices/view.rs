@@ -34,6 +34,9 @@ pub struct DeviceView {
     pub created_at: i64,
     /// When it last changed, UTC milliseconds.
     pub updated_at: i64,
+    /// The customer-portal token printed on its label (`<public URL>/d/<token>`, see
+    /// [`crate::portal::tokens::portal_url`]); `None` only until the start-up backfill has run.
+    pub portal_token: Option<String>,
 }
 
 impl DeviceView {
@@ -53,6 +56,7 @@ impl DeviceView {
             archived: row.archived_at.is_some(),
             created_at: row.created_at,
             updated_at: row.updated_at,
+            portal_token: row.portal_token,
         })
     }
 }

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tagdesk_app::AppError;
 use tagdesk_app::devices::{self, DeviceInput, DeviceQuery, DeviceView};
+use tagdesk_app::portal::tokens::portal_url;
 use tagdesk_domain::{DeploymentId, DeviceId};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -49,15 +50,20 @@ pub struct DeviceJson {
     pub notes: String,
     /// Archived devices are left out of lists unless `include_archived=true`.
     pub archived: bool,
+    /// The customer-portal link printed on the device's label (`<public URL>/d/<token>`). `null` only for
+    /// a device created before the portal existed, until the server's next start gives it one.
+    pub portal_url: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
 }
 
-impl From<DeviceView> for DeviceJson {
-    fn from(d: DeviceView) -> Self {
+impl DeviceJson {
+    /// The JSON form of a device; `public_url` is the server's public base URL (for `portal_url`).
+    pub fn new(d: DeviceView, public_url: &str) -> Self {
         Self {
+            portal_url: d.portal_token.as_deref().map(|token| portal_url(public_url, token)),
             id: d.id.to_string(),
             deployment_id: d.deployment_id.to_string(),
             deployment_name: d.deployment_name,
@@ -168,7 +174,10 @@ async fn list_devices(
         include_archived: filters.include_archived.unwrap_or(false),
     };
     let page = devices::list(&state.app, &actor, &query, &params.page()).await?;
-    Ok(Json(ListResponse { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    Ok(Json(ListResponse {
+        items: page.items.into_iter().map(|d| DeviceJson::new(d, &state.config.public_url)).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Create a device at a deployment.
@@ -181,7 +190,7 @@ async fn create_device(
 ) -> ApiResult<(StatusCode, Json<DeviceJson>)> {
     let input = body.overlay(DeviceInput::default())?;
     let created = devices::create(&state.app, &actor, &input).await?;
-    Ok((StatusCode::CREATED, Json(created.into())))
+    Ok((StatusCode::CREATED, Json(DeviceJson::new(created, &state.config.public_url))))
 }
 
 /// Get a device (archived ones too).
@@ -193,7 +202,7 @@ async fn get_device(
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeviceJson>> {
     let id = parse_id(&id, DeviceId::parse)?;
-    Ok(Json(devices::get(&state.app, &actor, id).await?.into()))
+    Ok(Json(DeviceJson::new(devices::get(&state.app, &actor, id).await?, &state.config.public_url)))
 }
 
 /// Change a device (fields omitted keep their value; moving is `POST /devices/{id}/move`).
@@ -211,7 +220,7 @@ async fn update_device(
     }
     let current = devices::get(&state.app, &actor, id).await?;
     let input = body.overlay(DeviceInput::from(&current))?;
-    Ok(Json(devices::update(&state.app, &actor, id, &input).await?.into()))
+    Ok(Json(DeviceJson::new(devices::update(&state.app, &actor, id, &input).await?, &state.config.public_url)))
 }
 
 /// Archive a device. Devices are archived, not destroyed, so the cases that name them keep their history:
@@ -237,7 +246,7 @@ async fn restore_device(
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeviceJson>> {
     let id = parse_id(&id, DeviceId::parse)?;
-    Ok(Json(devices::restore(&state.app, &actor, id).await?.into()))
+    Ok(Json(DeviceJson::new(devices::restore(&state.app, &actor, id).await?, &state.config.public_url)))
 }
 
 /// Move a device to another deployment; the move is kept in its history.
@@ -254,5 +263,5 @@ async fn move_device(
         devices::get(&state.app, &actor, id).await?; // an unknown device is 404 before a bad target is 422
         return Err(AppError::invalid("deployment_id", devices::CHOOSE_DEPLOYMENT).into());
     };
-    Ok(Json(devices::move_to(&state.app, &actor, id, target).await?.into()))
+    Ok(Json(DeviceJson::new(devices::move_to(&state.app, &actor, id, target).await?, &state.config.public_url)))
 }

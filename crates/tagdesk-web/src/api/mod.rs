@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod deployments;
 pub mod devices;
+pub mod portal;
 pub mod templates;
 
 use axum::extract::rejection::JsonRejection;
@@ -33,7 +34,8 @@ use crate::AppState;
         (name = "deployments", description = "Customer sites"),
         (name = "devices", description = "Devices at deployments"),
         (name = "templates", description = "Case templates"),
-        (name = "cases", description = "Cases and their timelines")
+        (name = "cases", description = "Cases and their timelines"),
+        (name = "portal", description = "Customer-portal settings of deployments")
     )
 )]
 pub struct ApiDoc;
@@ -62,6 +64,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(devices::routes())
         .merge(templates::routes())
         .merge(cases::routes())
+        .merge(portal::routes())
 }
 
 /// The full OpenAPI document, with paths under `/api/v1`.

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use tagdesk_app::deployments::{self, DeploymentInput, DeploymentView};
+use tagdesk_app::portal::settings::{self as portal_settings, PortalSettingsView};
 use tagdesk_app::{AppError, users};
 use tagdesk_domain::{DeploymentId, Language, TimeZoneName};
 
@@ -111,6 +112,8 @@ async fn create(State(state): State<AppState>, staff: Staff, Form(form): Form<De
 struct ShowPage {
     layout: Layout,
     d: DeploymentView,
+    /// The customer portal's status (its settings link shows to those who may change them).
+    portal: PortalSettingsView,
     can_edit: bool,
     can_delete: bool,
     can_work: bool,
@@ -120,8 +123,10 @@ async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<String
     let id = path_id(&id, DeploymentId::parse)?;
     let d = deployments::get(&state.app, &staff.actor, id).await?;
     let role = staff.actor.require_see(id)?;
+    let portal = portal_settings::get(&state.app, &staff.actor, id).await?;
     render(&ShowPage {
         layout: staff.layout(d.name.clone(), "deployments"),
+        portal,
         can_edit: role.can_administer(),
         can_delete: staff.actor.is_workspace_admin(),
         can_work: role.can_work(),

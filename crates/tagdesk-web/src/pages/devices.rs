@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/devices/{id}/move", post(detail::move_device))
         .route("/devices/{id}/archive", post(detail::archive))
         .route("/devices/{id}/restore", post(detail::restore))
+        .route("/devices/{id}/portal-token", post(detail::replace_portal_token))
 }
 
 /// A deployment in a select.

@@ -2,12 +2,14 @@
 //! each exposes `routes()`.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod deployments;
 pub mod devices;
 pub mod forms;
+pub mod portal_settings;
 pub mod templates;
 pub mod users;
 
@@ -29,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .merge(users::routes())
         .merge(api_keys::routes())
         .merge(audit::routes())
+        .merge(portal_settings::routes())
+        .merge(attachments::routes())
 }
 
 /// The page for unknown URLs.

@@ -15,5 +15,6 @@ mod devices;
 mod openapi;
 mod ops;
 mod permissions;
+mod portal_staff;
 mod templates;
 mod users;

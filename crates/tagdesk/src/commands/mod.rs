@@ -4,7 +4,10 @@ pub mod admin;
 pub mod devices;
 pub mod serve;
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use tagdesk_app::attachments::storage::LocalDirStore;
 use tagdesk_app::{App, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -21,7 +24,8 @@ pub fn init_logging(settings: &Settings) {
     }
 }
 
-/// Opens the database (creating the data directory for SQLite) and applies migrations.
+/// Opens the database (creating the data directory for SQLite), applies migrations, and sets up the
+/// attachment store under `<data_dir>/attachments`.
 pub async fn open(settings: &Settings) -> anyhow::Result<App> {
     if settings.is_sqlite() {
         std::fs::create_dir_all(&settings.data_dir)
@@ -29,7 +33,13 @@ pub async fn open(settings: &Settings) -> anyhow::Result<App> {
     }
     let store = Store::connect(&settings.database_url).await?;
     store.migrate().await?;
-    Ok(App::new(store))
+    let attachments = LocalDirStore::new(settings.data_dir.join("attachments"));
+    let app = App::new(store).with_attachments(Arc::new(attachments));
+    let assigned = tagdesk_app::portal::tokens::backfill(&app).await?;
+    if assigned > 0 {
+        tracing::info!(devices = assigned, "gave existing devices a portal token");
+    }
+    Ok(app)
 }
 
 /// `tagdesk migrate`.

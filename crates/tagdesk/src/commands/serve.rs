@@ -68,6 +68,7 @@ pub async fn run(settings: Settings, args: ServeArgs, demo: bool) -> anyhow::Res
         portal_session_days: settings.portal_session_days,
     };
     let router = tagdesk_web::router(AppState::new(app.clone(), config));
+    let sweeper = tokio::spawn(housekeeping(app.clone()));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     println!("Tagdesk listens on http://{addr} ({} database)", app.store.backend().name());
     tracing::info!(%addr, "listening");
@@ -75,9 +76,22 @@ pub async fn run(settings: Settings, args: ServeArgs, demo: bool) -> anyhow::Res
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;
+    sweeper.abort();
     app.store.close().await;
     println!("Tagdesk stopped.");
     Ok(())
+}
+
+/// Sweeps expired sessions and stale counters every hour.
+async fn housekeeping(app: tagdesk_app::App) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match tagdesk_app::housekeeping::sweep(&app).await {
+            Ok(swept) => tracing::debug!(?swept, "housekeeping done"),
+            Err(err) => tracing::warn!(error = %err, "housekeeping failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

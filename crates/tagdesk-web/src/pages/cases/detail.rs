@@ -5,7 +5,9 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use tagdesk_app::attachments::{self, AttachmentView};
 use tagdesk_app::cases::{self, CaseView, EventView, event_kind};
+use tagdesk_app::portal::report::PORTAL_NOTE;
 use tagdesk_app::{AppError, AppResult};
 use tagdesk_domain::{CaseId, CaseStatus, FieldErrors, UserId};
 
@@ -37,6 +39,7 @@ impl EventLine {
             event_kind::SOLUTION_SET => "updated the solution",
             event_kind::COMMENTED => "commented",
             event_kind::EDITED => "edited the details",
+            PORTAL_NOTE => "added a note in the customer portal",
             _ => "updated the case",
         };
         Self {
@@ -47,6 +50,28 @@ impl EventLine {
             body: paragraphs(&event.body),
             at: Time::of(event.created_at),
         }
+    }
+}
+
+/// Longest side of a photo thumbnail on the page, in CSS pixels.
+const THUMB_PX: i64 = 160;
+
+/// A photo of the case, shown as a thumbnail that links to the full image.
+struct Photo {
+    url: String,
+    alt: String,
+    width: i64,
+    height: i64,
+}
+
+impl Photo {
+    /// The `n`th photo (from 1), scaled to fit a [`THUMB_PX`] square (the `width`/`height` attributes
+    /// reserve its space while it loads).
+    fn of(n: usize, a: &AttachmentView) -> Self {
+        let (w, h) = (a.width.max(1), a.height.max(1));
+        let (width, height) =
+            if w >= h { (THUMB_PX, (h * THUMB_PX / w).max(1)) } else { ((w * THUMB_PX / h).max(1), THUMB_PX) };
+        Self { url: format!("/attachments/{}", a.id), alt: format!("Photo {n} from the reporter"), width, height }
     }
 }
 
@@ -71,6 +96,7 @@ struct DetailPage {
     created: Time,
     updated: Time,
     events: Vec<EventLine>,
+    photos: Vec<Photo>,
     can_work: bool,
     /// (status value, button text).
     next_steps: Vec<Opt>,
@@ -108,6 +134,7 @@ impl DetailPage {
 async fn render_page(state: &AppState, staff: &Staff, id: CaseId, errors: FieldErrors, drafts: Drafts) -> PageResult {
     let case = cases::get(&state.app, &staff.actor, id).await?;
     let events = cases::timeline(&state.app, &staff.actor, id).await?;
+    let photos = attachments::list_for_case(&state.app, &staff.actor, id).await?;
     let can_work = can_work(&staff.actor, case.deployment_id);
     let mut assignees = Vec::new();
     if can_work {
@@ -132,6 +159,7 @@ async fn render_page(state: &AppState, staff: &Staff, id: CaseId, errors: FieldE
         created: Time::of(case.created_at),
         updated: Time::of(case.updated_at),
         events: events.into_iter().map(EventLine::of).collect(),
+        photos: photos.iter().enumerate().map(|(i, a)| Photo::of(i + 1, a)).collect(),
         can_work,
         next_steps: case.status.next_steps().iter().map(|s| Opt::new(s.as_str(), status_action(*s))).collect(),
         assignees,

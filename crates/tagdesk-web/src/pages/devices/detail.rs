@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use tagdesk_app::AppError;
 use tagdesk_app::devices::{self, CHOOSE_DEPLOYMENT, DeviceView};
+use tagdesk_app::portal::tokens;
 use tagdesk_domain::{DeploymentId, DeviceId};
 
 use super::{DeploymentChoices, DeploymentOption, Time, can_work, with_query};
@@ -33,8 +34,10 @@ struct DetailPage {
     created: Time,
     updated: Time,
     moves: Vec<MoveItem>,
-    /// Whether the user may change the device (hides edit, move, archive and new-case actions).
+    /// Whether the user may change the device (hides edit, move, archive, new-case and replace-link actions).
     can_change: bool,
+    /// `<public URL>/d/<token>`; `None` only until the start-up backfill gave the device a token.
+    portal_url: Option<String>,
     cases_url: String,
     new_case_url: String,
     /// Deployments the device can move to (workable, other than its own).
@@ -73,6 +76,7 @@ async fn show(state: &AppState, staff: &Staff, id: DeviceId, move_selected: Stri
             })
             .collect(),
         can_change,
+        portal_url: device.portal_token.as_deref().map(|token| tokens::portal_url(&state.config.public_url, token)),
         cases_url: with_query("/cases", &[("device", &device_id)]),
         new_case_url: with_query("/cases/new", &[("deployment", &deployment_id), ("device", &device_id)]),
         move_targets,
@@ -113,6 +117,20 @@ pub(super) async fn move_device(
         Err(AppError::Invalid(errors)) => show(&state, &staff, id, form.deployment_id, FormErrors(errors)).await,
         Err(err) => Err(err.into()),
     }
+}
+
+/// `POST /devices/{id}/portal-token`: a new portal link for a new label; the old one shows "replaced".
+pub(super) async fn replace_portal_token(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&id, DeviceId::parse)?;
+    tokens::replace(&state.app, &staff.actor, id).await?;
+    Ok(redirect_with_notice(
+        &format!("/devices/{id}"),
+        "Portal link replaced. Print a new label: the old label now shows a page saying it was replaced.",
+    ))
 }
 
 pub(super) async fn archive(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {

@@ -1,0 +1,128 @@
+//! Visitor sessions and trusted browsers.
+//!
+//! After the right PIN a visitor gets a session for that deployment only: the cookie carries a random
+//! 256-bit value, the database its SHA-256 with the deployment and the deployment's current session
+//! epoch. A session is valid only for its deployment, before it expires, while the portal is enabled and
+//! while the epoch is unchanged (changing the PIN or disabling the portal bumps it).
+//!
+//! A correct PIN also makes the browser *trusted* for the deployment: another random token, kept in a
+//! long-lived cookie (up to [`TRUST_MAX_TOKENS`] tokens for different deployments, `.`-separated) and
+//! stored hashed. Trusted browsers are not throttled by guarded mode (see `portal::pin`).
+
+use tagdesk_domain::DeploymentId;
+use tagdesk_store::portal as store;
+
+use crate::auth::{random_token, secret_hash};
+use crate::{App, AppResult};
+
+/// The session cookie's name.
+pub const COOKIE_NAME: &str = "tagdesk_portal";
+/// The trusted-browser cookie's name.
+pub const TRUST_COOKIE_NAME: &str = "tagdesk_portal_trust";
+/// Default session lifetime (configurable with `TAGDESK_PORTAL_SESSION_DAYS`).
+pub const DEFAULT_SESSION_DAYS: i64 = 30;
+/// How long a browser stays trusted (the trust cookie's Max-Age).
+pub const TRUST_DAYS: i64 = 365;
+/// Most trust tokens one cookie carries (one per deployment the browser entered a PIN for).
+pub const TRUST_MAX_TOKENS: usize = 8;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Whether a cookie value has the shape of our random tokens (64 hex characters).
+fn well_formed(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Starts a visitor session for the deployment lasting [`DEFAULT_SESSION_DAYS`]; returns the cookie
+/// value. Call only after a correct PIN.
+pub async fn create(app: &App, deployment: DeploymentId) -> AppResult<String> {
+    create_for_days(app, deployment, DEFAULT_SESSION_DAYS).await
+}
+
+/// Like [`create`], with a configured lifetime in days (at least 1).
+pub async fn create_for_days(app: &App, deployment: DeploymentId, days: i64) -> AppResult<String> {
+    let cookie = random_token();
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    store::insert_session(&mut tx, &secret_hash(&cookie), &deployment.to_string(), now, now + days.max(1) * DAY_MS)
+        .await?;
+    tx.commit().await?;
+    Ok(cookie)
+}
+
+/// Whether the cookie value is a valid session for this deployment (unexpired, current epoch, portal
+/// enabled). A session of another deployment is not valid here.
+pub async fn validate(app: &App, cookie: &str, deployment: DeploymentId) -> AppResult<bool> {
+    let cookie = cookie.trim();
+    if !well_formed(cookie) {
+        return Ok(false);
+    }
+    let mut conn = app.store.read().await?;
+    Ok(store::session_valid(&mut conn, &secret_hash(cookie), &deployment.to_string(), app.now()).await?)
+}
+
+/// Removes expired sessions; returns how many.
+pub async fn purge_expired(app: &App) -> AppResult<u64> {
+    let mut tx = app.store.begin().await?;
+    let n = store::purge_expired_sessions(&mut tx, app.now()).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Makes the browser trusted for the deployment; returns the new token for the trust cookie (add it with
+/// [`add_trust_token`]). Call only after a correct PIN.
+pub async fn issue_trust(app: &App, deployment: DeploymentId) -> AppResult<String> {
+    let token = random_token();
+    let mut tx = app.store.begin().await?;
+    store::insert_trusted(&mut tx, &secret_hash(&token), &deployment.to_string(), app.now()).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Whether any of the tokens (from the trust cookie, see [`trust_tokens`]) makes the browser trusted for
+/// the deployment.
+pub async fn is_trusted(app: &App, tokens: &[&str], deployment: DeploymentId) -> AppResult<bool> {
+    let hashes: Vec<String> =
+        tokens.iter().map(|t| t.trim()).filter(|t| well_formed(t)).take(TRUST_MAX_TOKENS).map(secret_hash).collect();
+    if hashes.is_empty() {
+        return Ok(false);
+    }
+    let since = app.now() - TRUST_DAYS * DAY_MS;
+    let mut conn = app.store.read().await?;
+    Ok(store::any_trusted(&mut conn, &hashes, &deployment.to_string(), since).await?)
+}
+
+/// The well-formed tokens in a trust cookie value (at most [`TRUST_MAX_TOKENS`], the newest).
+pub fn trust_tokens(cookie_value: &str) -> Vec<&str> {
+    let all: Vec<&str> = cookie_value.split('.').map(str::trim).filter(|t| well_formed(t)).collect();
+    let skip = all.len().saturating_sub(TRUST_MAX_TOKENS);
+    all.into_iter().skip(skip).collect()
+}
+
+/// The trust cookie value with `token` added, keeping the newest [`TRUST_MAX_TOKENS`] tokens.
+pub fn add_trust_token(cookie_value: &str, token: &str) -> String {
+    let mut tokens: Vec<&str> = trust_tokens(cookie_value).into_iter().filter(|t| *t != token).collect();
+    tokens.push(token);
+    let skip = tokens.len().saturating_sub(TRUST_MAX_TOKENS);
+    tokens[skip..].join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_cookies_keep_the_newest_eight_well_formed_tokens() {
+        let tokens: Vec<String> = (0..10).map(|i| format!("{i:064x}")).collect();
+        let mut cookie = String::from("garbage");
+        for token in &tokens {
+            cookie = add_trust_token(&cookie, token);
+        }
+        let kept = trust_tokens(&cookie);
+        assert_eq!(kept.len(), TRUST_MAX_TOKENS);
+        assert_eq!(kept.first().copied(), Some(tokens[2].as_str()));
+        assert_eq!(kept.last().copied(), Some(tokens[9].as_str()));
+        assert_eq!(trust_tokens("x.y.z"), Vec::<&str>::new());
+        assert!(!well_formed(&"g".repeat(64)));
+    }
+}

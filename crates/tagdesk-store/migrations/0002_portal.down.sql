@@ -1,0 +1,15 @@
+DROP TABLE outbox;
+DROP TABLE attachments;
+DROP INDEX cases_idempotency;
+DROP INDEX cases_follow_token;
+ALTER TABLE cases DROP COLUMN reporter_language;
+ALTER TABLE cases DROP COLUMN idempotency_key;
+ALTER TABLE cases DROP COLUMN follow_token_hash;
+DROP TABLE pin_lockouts;
+DROP TABLE portal_trusted_browsers;
+DROP TABLE portal_sessions;
+DROP TABLE portal_templates;
+DROP TABLE portal_settings;
+DROP TABLE replaced_portal_tokens;
+DROP INDEX devices_portal_token;
+ALTER TABLE devices DROP COLUMN portal_token;

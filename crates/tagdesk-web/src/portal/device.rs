@@ -1,0 +1,250 @@
+//! The device page (after the PIN) and the "I have the same problem / more information" note.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use tagdesk_app::AppError;
+use tagdesk_app::portal::report::{self, PortalNote};
+use tagdesk_app::portal::visit::{self, RecentCase};
+use tagdesk_app::portal::{PortalDevice, PortalVisit};
+use tagdesk_domain::{CaseNumber, CaseStatus};
+
+use super::i18n::Tr;
+use super::view::{Frame, Scope, Visitor};
+use super::{csrf, device_path, failed, markdown, open, pin, session_id};
+use crate::AppState;
+use crate::client::ClientKey;
+
+/// A case as the device page lists it.
+struct CaseItem {
+    number: i64,
+    title: String,
+    status: &'static str,
+    status_label: String,
+    created_at: i64,
+    accepts_notes: bool,
+}
+
+/// The note form's state when it comes back with an error.
+#[derive(Default)]
+struct NoteState {
+    number: i64,
+    error: String,
+    body: String,
+    name: String,
+    contact: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/device.html")]
+struct DevicePage {
+    f: Frame,
+    token: String,
+    csrf: String,
+    device: PortalDevice,
+    welcome_html: Arc<str>,
+    instructions_html: Arc<str>,
+    can_report: bool,
+    show_cases: bool,
+    cases: Vec<CaseItem>,
+    note: NoteState,
+}
+
+/// The status word and its label.
+pub(super) fn status(tr: &Tr, status: CaseStatus) -> (&'static str, String) {
+    let word = status.as_str();
+    (word, tr.t(&format!("status-{word}")))
+}
+
+fn items(tr: &Tr, cases: Vec<RecentCase>) -> Vec<CaseItem> {
+    cases
+        .into_iter()
+        .map(|c| {
+            let (status, status_label) = status(tr, c.status);
+            CaseItem {
+                number: c.number.0,
+                title: c.title,
+                status,
+                status_label,
+                created_at: c.created_at,
+                accepts_notes: c.accepts_notes,
+            }
+        })
+        .collect()
+}
+
+/// Renders the device page for a visitor with a session.
+async fn page(
+    state: &AppState,
+    visit: &PortalVisit,
+    scope: &Scope,
+    session: &str,
+    status: StatusCode,
+    note: NoteState,
+) -> Response {
+    let cases = match visit::recent_cases(&state.app, visit).await {
+        Ok(cases) => cases,
+        Err(err) => return failed(state, scope, &err),
+    };
+    let title = if note.error.is_empty() {
+        visit.device.name.clone()
+    } else {
+        format!("{} {}", scope.tr.t("error-prefix"), visit.device.name)
+    };
+    let page = DevicePage {
+        f: scope.frame_titled(title),
+        token: visit.token.to_string(),
+        csrf: csrf::form_token(&state.config.secret_key, session),
+        device: visit.device.clone(),
+        welcome_html: markdown::render_cached(&visit.settings.welcome_md),
+        instructions_html: markdown::render_cached(&visit.settings.instructions_md),
+        can_report: !visit.templates.is_empty() || visit.settings.allow_free_description,
+        show_cases: visit.settings.show_open_cases,
+        cases: items(&scope.tr, cases),
+        note,
+    };
+    scope.render(state, status, &page)
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct DeviceQuery {
+    /// `<number>.<signature>` after a note was added.
+    #[serde(default)]
+    noted: String,
+}
+
+/// The notice link is signed for one device.
+fn noted_purpose(visit: &PortalVisit) -> String {
+    format!("noted:{}", visit.token)
+}
+
+/// `GET /d/{token}`: the PIN page without a session, else the device page.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    Query(query): Query<DeviceQuery>,
+) -> Response {
+    let (visit, scope) = match open(&state, &visitor, &token).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let session = match session_id(&state, &visitor, &visit).await {
+        Ok(session) => session,
+        Err(err) => return failed(&state, &scope, &err),
+    };
+    let Some(session) = session else {
+        return pin::page(&state, &visitor, &visit, &scope, StatusCode::OK, String::new());
+    };
+    // A notice after a note, only when the link carries our signature (no one can plant a false one).
+    let notice = csrf::verify_signed(&state.config.secret_key, &noted_purpose(&visit), &query.noted)
+        .and_then(|n| n.parse::<i64>().ok())
+        .map(|n| scope.tr.n("note-added", "number", n));
+    let scope = scope.with_notice(notice);
+    page(&state, &visit, &scope, &session, StatusCode::OK, NoteState::default()).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct NoteForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    reporter_name: String,
+    /// Email or phone, in one field.
+    #[serde(default)]
+    reporter_contact: String,
+    #[serde(default)]
+    website: String,
+}
+
+/// Splits "email or phone" into the note's fields.
+fn split_contact(contact: &str) -> (String, String) {
+    let contact = contact.trim();
+    if contact.contains('@') { (contact.to_owned(), String::new()) } else { (String::new(), contact.to_owned()) }
+}
+
+/// Translates the note's validation message for a field.
+fn note_error(tr: &Tr, field: &str, message: &str) -> String {
+    match field {
+        "body" if message.contains("at most") => tr.t("note-too-long"),
+        "body" => tr.t("note-required"),
+        "reporter_email" => tr.t("err-email"),
+        "reporter_phone" => tr.t("err-phone"),
+        _ => super::report::translate(tr, message),
+    }
+}
+
+/// `POST /d/{token}/cases/{number}/note`.
+pub(super) async fn note(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientKey,
+    Path((token, number)): Path<(String, String)>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let (visit, scope) = match open(&state, &visitor, &token).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let scope = scope.at(device_path(&visit));
+    let session = match session_id(&state, &visitor, &visit).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return Redirect::to(&device_path(&visit)).into_response(),
+        Err(err) => return failed(&state, &scope, &err),
+    };
+    if !csrf::form_token_ok(&state.config.secret_key, &session, &form.csrf) {
+        return scope.csrf_failed(&state, Some(device_path(&visit)));
+    }
+    let Ok(number) = CaseNumber::parse(&number) else {
+        return scope.standard(&state, StatusCode::NOT_FOUND, "not-found", Some(device_path(&visit)));
+    };
+    let (reporter_email, reporter_phone) = split_contact(&form.reporter_contact);
+    let note = PortalNote {
+        body: form.body.clone(),
+        reporter_name: form.reporter_name.clone(),
+        reporter_email,
+        reporter_phone,
+        honeypot: form.website.clone(),
+    };
+    match report::add_note(&state.app, &visit, number, &note, &client.0).await {
+        Ok(()) => {
+            let signed = csrf::sign(&state.config.secret_key, &noted_purpose(&visit), &number.0.to_string());
+            let query = serde_urlencoded::to_string([("noted", signed)]).unwrap_or_default();
+            Redirect::to(&format!("{}?{query}#case-{}", device_path(&visit), number.0)).into_response()
+        }
+        Err(AppError::Invalid(errors)) => {
+            let error = errors.iter().next().map(|e| note_error(&scope.tr, &e.field, &e.message)).unwrap_or_default();
+            let state_of_form = NoteState {
+                number: number.0,
+                error,
+                body: form.body,
+                name: form.reporter_name,
+                contact: form.reporter_contact,
+            };
+            page(&state, &visit, &scope, &session, StatusCode::UNPROCESSABLE_ENTITY, state_of_form).await
+        }
+        Err(AppError::NotFound) => {
+            scope.standard(&state, StatusCode::NOT_FOUND, "not-found", Some(device_path(&visit)))
+        }
+        Err(AppError::RateLimited { retry_after_s }) => scope.busy(&state, retry_after_s, Some(device_path(&visit))),
+        Err(err) => failed(&state, &scope, &err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_contact;
+
+    #[test]
+    fn contact_is_split_into_email_or_phone() {
+        assert_eq!(split_contact(" a@example.com "), ("a@example.com".to_owned(), String::new()));
+        assert_eq!(split_contact("+49 30 1234"), (String::new(), "+49 30 1234".to_owned()));
+        assert_eq!(split_contact(""), (String::new(), String::new()));
+    }
+}
