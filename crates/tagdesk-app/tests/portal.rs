@@ -369,6 +369,8 @@ async fn settings_are_validated_audited_and_never_show_the_pin() {
     for mb in [0, 26] {
         invalid_on(save(PortalSettingsInput { max_photo_mb: mb, ..enabled_input() }).await, "max_photo_mb");
     }
+    // Photos of one report must fit the portal's request limit together (60 MB).
+    invalid_on(save(PortalSettingsInput { max_photos: 10, max_photo_mb: 7, ..enabled_input() }).await, "max_photo_mb");
     invalid_on(save(PortalSettingsInput { language: "fr".into(), ..enabled_input() }).await, "language");
     invalid_on(save(PortalSettingsInput { contact_rule: "anything".into(), ..enabled_input() }).await, "contact_rule");
     let long = "x".repeat(5_001);

@@ -265,7 +265,11 @@ pub fn display_value(value: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Bool(true) => "Yes".to_owned(),
         Value::Bool(false) => "No".to_owned(),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => match n.as_f64() {
+            // Numbers are stored as decimals; show 3 rather than 3.0.
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
         Value::Array(items) => items.iter().map(display_value).collect::<Vec<_>>().join(", "),
         Value::Null => String::new(),
         Value::Object(_) => value.to_string(),
@@ -337,5 +341,7 @@ mod tests {
         assert_eq!(values["f2"], serde_json::json!(["A", "B"]));
         assert_eq!(values["f3"], serde_json::json!(true));
         assert!(!values.contains_key("f4"));
+        assert_eq!(display_value(&serde_json::json!(3.0)), "3");
+        assert_eq!(display_value(&serde_json::json!(3.5)), "3.5");
     }
 }

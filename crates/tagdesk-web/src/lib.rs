@@ -50,5 +50,5 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .fallback(pages::not_found)
         .with_state(state.clone());
-    ops::apply(router, &state.config)
+    ops::apply(router, &state)
 }

@@ -16,6 +16,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::ApiError;
 use crate::error::PageError;
+use tagdesk_app::portal::settings::REPORT_BODY_LIMIT_BYTES;
+
 use crate::{AppState, WebConfig};
 
 /// The back office's one stylesheet, compiled into the binary.
@@ -49,18 +51,30 @@ async fn stylesheet() -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], STYLESHEET)
 }
 
-/// Answers 413 up front when the declared body is larger than `max` — as JSON for the API, as a page
-/// otherwise. (Bodies without a length are cut off by `RequestBodyLimitLayer` while being read.)
-async fn reject_oversized(max: usize, request: Request, next: Next) -> Response {
+/// The body limit of a request: portal reports (photos) get the portal's larger limit, everything else the
+/// configured one.
+fn body_limit(path: &str, config: &WebConfig) -> usize {
+    let is_report = path.starts_with("/d/") && path.ends_with("/report");
+    if is_report { config.max_body_bytes.max(REPORT_BODY_LIMIT_BYTES) } else { config.max_body_bytes }
+}
+
+/// Answers 413 up front when the declared body is larger than the limit of its address — as JSON for the
+/// API, as the portal's own page (language, contact details) for portal addresses, as a back-office page
+/// otherwise. Bodies without a declared length are cut off while being read.
+async fn reject_oversized(state: AppState, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let max = body_limit(&path, &state.config);
     let declared =
         request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max as u64) {
-        let message = format!("The request body is larger than {} MiB.", max / (1024 * 1024));
-        return if request.uri().path().starts_with("/api/") {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
-        } else {
-            PageError::PayloadTooLarge.into_response()
-        };
+        if path.starts_with("/api/") {
+            let message = format!("The request body is larger than {} MiB.", max / (1024 * 1024));
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
+        }
+        if let Some(page) = crate::portal::payload_too_large(&state, request.uri(), request.headers()).await {
+            return page;
+        }
+        return PageError::PayloadTooLarge.into_response();
     }
     next.run(request).await
 }
@@ -73,13 +87,17 @@ async fn favicon() -> impl IntoResponse {
 }
 
 /// Wraps the application in the cross-cutting layers.
-pub fn apply(router: Router, config: &WebConfig) -> Router {
+pub fn apply(router: Router, state: &AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let max = config.max_body_bytes;
+    let config = &state.config;
+    let hard_limit = config.max_body_bytes.max(REPORT_BODY_LIMIT_BYTES);
+    let state = state.clone();
     router
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
-        .layer(axum::middleware::from_fn(move |request: Request, next: Next| reject_oversized(max, request, next)))
+        .layer(RequestBodyLimitLayer::new(hard_limit))
+        .layer(axum::middleware::from_fn(move |request: Request, next: Next| {
+            reject_oversized(state.clone(), request, next)
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),

@@ -28,6 +28,11 @@ pub const WINDOW_DAYS: RangeInclusive<i64> = 1..=365;
 pub const MAX_PHOTOS: RangeInclusive<i64> = 0..=10;
 /// Allowed maximum photo sizes, in MB (1 MB = 1,048,576 bytes).
 pub const MAX_PHOTO_MB: RangeInclusive<i64> = 1..=25;
+/// Photos of one report together: max photos × max size may not exceed this many MB, so a full report
+/// fits the portal's request limit ([`REPORT_BODY_LIMIT_BYTES`]).
+pub const MAX_PHOTOS_TOTAL_MB: i64 = 60;
+/// The largest request body a portal report may have (photos plus the form).
+pub const REPORT_BODY_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 /// Most templates a portal may offer.
 pub const MAX_OFFERED_TEMPLATES: usize = 50;
 /// Bytes per MB in the photo-size setting.
@@ -276,6 +281,13 @@ fn validate(input: &PortalSettingsInput, errors: &mut FieldErrors) -> Option<Val
     }
     if !MAX_PHOTO_MB.contains(&input.max_photo_mb) {
         errors.add("max_photo_mb", "Choose a size from 1 to 25 MB.");
+    } else if MAX_PHOTOS.contains(&input.max_photos) && input.max_photos * input.max_photo_mb > MAX_PHOTOS_TOTAL_MB {
+        errors.add(
+            "max_photo_mb",
+            format!(
+                "Photos of one report may add up to {MAX_PHOTOS_TOTAL_MB} MB: lower the size or the number of photos."
+            ),
+        );
     }
     let mut markdown =
         |field: &str, raw: &str| errors.check(field, optional_text(raw, MARKDOWN_MAX)).map(Option::unwrap_or_default);

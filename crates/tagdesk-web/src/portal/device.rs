@@ -1,4 +1,6 @@
-//! The device page (after the PIN) and the "I have the same problem / more information" note.
+//! The device page (after the PIN) and the "I have the same problem / more information" note: a link per
+//! recent open case to a small form page of its own (inline forms for up to 20 cases would break the
+//! page-weight budget).
 
 use std::sync::Arc;
 
@@ -29,29 +31,17 @@ struct CaseItem {
     accepts_notes: bool,
 }
 
-/// The note form's state when it comes back with an error.
-#[derive(Default)]
-struct NoteState {
-    number: i64,
-    error: String,
-    body: String,
-    name: String,
-    contact: String,
-}
-
 #[derive(Template)]
 #[template(path = "portal/device.html")]
 struct DevicePage {
     f: Frame,
     token: String,
-    csrf: String,
     device: PortalDevice,
     welcome_html: Arc<str>,
     instructions_html: Arc<str>,
     can_report: bool,
     show_cases: bool,
     cases: Vec<CaseItem>,
-    note: NoteState,
 }
 
 /// The status word and its label.
@@ -78,36 +68,22 @@ fn items(tr: &Tr, cases: Vec<RecentCase>) -> Vec<CaseItem> {
 }
 
 /// Renders the device page for a visitor with a session.
-async fn page(
-    state: &AppState,
-    visit: &PortalVisit,
-    scope: &Scope,
-    session: &str,
-    status: StatusCode,
-    note: NoteState,
-) -> Response {
+async fn page(state: &AppState, visit: &PortalVisit, scope: &Scope) -> Response {
     let cases = match visit::recent_cases(&state.app, visit).await {
         Ok(cases) => cases,
         Err(err) => return failed(state, scope, &err),
     };
-    let title = if note.error.is_empty() {
-        visit.device.name.clone()
-    } else {
-        format!("{} {}", scope.tr.t("error-prefix"), visit.device.name)
-    };
     let page = DevicePage {
-        f: scope.frame_titled(title),
+        f: scope.frame_titled(visit.device.name.clone()),
         token: visit.token.to_string(),
-        csrf: csrf::form_token(&state.config.secret_key, session),
         device: visit.device.clone(),
         welcome_html: markdown::render_cached(&visit.settings.welcome_md),
         instructions_html: markdown::render_cached(&visit.settings.instructions_md),
         can_report: !visit.templates.is_empty() || visit.settings.allow_free_description,
         show_cases: visit.settings.show_open_cases,
         cases: items(&scope.tr, cases),
-        note,
     };
-    scope.render(state, status, &page)
+    scope.render(state, StatusCode::OK, &page)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -137,15 +113,15 @@ pub(super) async fn show(
         Ok(session) => session,
         Err(err) => return failed(&state, &scope, &err),
     };
-    let Some(session) = session else {
+    if session.is_none() {
         return pin::page(&state, &visitor, &visit, &scope, StatusCode::OK, String::new());
-    };
+    }
     // A notice after a note, only when the link carries our signature (no one can plant a false one).
     let notice = csrf::verify_signed(&state.config.secret_key, &noted_purpose(&visit), &query.noted)
         .and_then(|n| n.parse::<i64>().ok())
         .map(|n| scope.tr.n("note-added", "number", n));
     let scope = scope.with_notice(notice);
-    page(&state, &visit, &scope, &session, StatusCode::OK, NoteState::default()).await
+    page(&state, &visit, &scope).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -180,6 +156,98 @@ fn note_error(tr: &Tr, field: &str, message: &str) -> String {
     }
 }
 
+/// The note form of one case.
+#[derive(Template)]
+#[template(path = "portal/note.html")]
+struct NotePage {
+    f: Frame,
+    token: String,
+    csrf: String,
+    case: CaseItem,
+    body: String,
+    name: String,
+    contact: String,
+    body_error: String,
+    contact_error: String,
+}
+
+/// What the visitor typed into the note form.
+#[derive(Default)]
+struct NoteTyped {
+    body: String,
+    name: String,
+    contact: String,
+}
+
+/// The case a note is for: an open case of this device from the recent-case list; else the 404 page.
+async fn noted_case(state: &AppState, visit: &PortalVisit, scope: &Scope, raw: &str) -> Result<CaseItem, Response> {
+    let back = Some(device_path(visit));
+    let Ok(number) = CaseNumber::parse(raw) else {
+        return Err(scope.standard(state, StatusCode::NOT_FOUND, "not-found", back));
+    };
+    let cases = match visit::recent_cases(&state.app, visit).await {
+        Ok(cases) => cases,
+        Err(err) => return Err(failed(state, scope, &err)),
+    };
+    items(&scope.tr, cases)
+        .into_iter()
+        .find(|c| c.number == number.0 && c.accepts_notes)
+        .ok_or_else(|| scope.standard(state, StatusCode::NOT_FOUND, "not-found", back))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn note_page(
+    state: &AppState,
+    visit: &PortalVisit,
+    scope: &Scope,
+    session: &str,
+    status: StatusCode,
+    case: CaseItem,
+    typed: NoteTyped,
+    errors: (String, String),
+) -> Response {
+    let heading = scope.tr.n("note-heading", "number", case.number);
+    let title = if errors.0.is_empty() && errors.1.is_empty() {
+        heading
+    } else {
+        format!("{} {heading}", scope.tr.t("error-prefix"))
+    };
+    let page = NotePage {
+        f: scope.frame_titled(title),
+        token: visit.token.to_string(),
+        csrf: csrf::form_token(&state.config.secret_key, session),
+        case,
+        body: typed.body,
+        name: typed.name,
+        contact: typed.contact,
+        body_error: errors.0,
+        contact_error: errors.1,
+    };
+    scope.render(state, status, &page)
+}
+
+/// `GET /d/{token}/cases/{number}/note`.
+pub(super) async fn note_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((token, number)): Path<(String, String)>,
+) -> Response {
+    let (visit, scope) = match open(&state, &visitor, &token).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let session = match session_id(&state, &visitor, &visit).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return Redirect::to(&device_path(&visit)).into_response(),
+        Err(err) => return failed(&state, &scope, &err),
+    };
+    let case = match noted_case(&state, &visit, &scope, &number).await {
+        Ok(case) => case,
+        Err(response) => return response,
+    };
+    note_page(&state, &visit, &scope, &session, StatusCode::OK, case, NoteTyped::default(), Default::default())
+}
+
 /// `POST /d/{token}/cases/{number}/note`.
 pub(super) async fn note(
     State(state): State<AppState>,
@@ -192,17 +260,19 @@ pub(super) async fn note(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let scope = scope.at(device_path(&visit));
+    let back = Some(device_path(&visit));
+    let scope = scope.at(format!("{}/cases/{number}/note", device_path(&visit)));
     let session = match session_id(&state, &visitor, &visit).await {
         Ok(Some(session)) => session,
         Ok(None) => return Redirect::to(&device_path(&visit)).into_response(),
         Err(err) => return failed(&state, &scope, &err),
     };
     if !csrf::form_token_ok(&state.config.secret_key, &session, &form.csrf) {
-        return scope.csrf_failed(&state, Some(device_path(&visit)));
+        return scope.csrf_failed(&state, back);
     }
-    let Ok(number) = CaseNumber::parse(&number) else {
-        return scope.standard(&state, StatusCode::NOT_FOUND, "not-found", Some(device_path(&visit)));
+    let case = match noted_case(&state, &visit, &scope, &number).await {
+        Ok(case) => case,
+        Err(response) => return response,
     };
     let (reporter_email, reporter_phone) = split_contact(&form.reporter_contact);
     let note = PortalNote {
@@ -212,27 +282,30 @@ pub(super) async fn note(
         reporter_phone,
         honeypot: form.website.clone(),
     };
+    let number = CaseNumber(case.number);
     match report::add_note(&state.app, &visit, number, &note, &client.0).await {
         Ok(()) => {
             let signed = csrf::sign(&state.config.secret_key, &noted_purpose(&visit), &number.0.to_string());
             let query = serde_urlencoded::to_string([("noted", signed)]).unwrap_or_default();
-            Redirect::to(&format!("{}?{query}#case-{}", device_path(&visit), number.0)).into_response()
+            // No fragment: the thank-you notice is at the top of the page.
+            Redirect::to(&format!("{}?{query}", device_path(&visit))).into_response()
         }
         Err(AppError::Invalid(errors)) => {
-            let error = errors.iter().next().map(|e| note_error(&scope.tr, &e.field, &e.message)).unwrap_or_default();
-            let state_of_form = NoteState {
-                number: number.0,
-                error,
-                body: form.body,
-                name: form.reporter_name,
-                contact: form.reporter_contact,
+            let message = |fields: &[&str]| {
+                errors
+                    .iter()
+                    .find(|e| fields.contains(&e.field.as_str()))
+                    .map(|e| note_error(&scope.tr, &e.field, &e.message))
+                    .unwrap_or_default()
             };
-            page(&state, &visit, &scope, &session, StatusCode::UNPROCESSABLE_ENTITY, state_of_form).await
+            let body_error = message(&["body"]);
+            let contact_error = message(&["reporter_name", "reporter_email", "reporter_phone"]);
+            let typed = NoteTyped { body: form.body, name: form.reporter_name, contact: form.reporter_contact };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            note_page(&state, &visit, &scope, &session, status, case, typed, (body_error, contact_error))
         }
-        Err(AppError::NotFound) => {
-            scope.standard(&state, StatusCode::NOT_FOUND, "not-found", Some(device_path(&visit)))
-        }
-        Err(AppError::RateLimited { retry_after_s }) => scope.busy(&state, retry_after_s, Some(device_path(&visit))),
+        Err(AppError::NotFound) => scope.standard(&state, StatusCode::NOT_FOUND, "not-found", back),
+        Err(AppError::RateLimited { retry_after_s }) => scope.busy(&state, retry_after_s, back),
         Err(err) => failed(&state, &scope, &err),
     }
 }

@@ -11,7 +11,7 @@
 //! | `GET /d/{token}/report[?template=N\|free]` | report form: step 1 picks the kind, step 2 the fields |
 //! | `POST /d/{token}/report` | multipart report → 303 to the confirmation, or 422 with the form filled in |
 //! | `GET /d/{token}/done` | confirmation (number and private status link, from a short-lived signed cookie) |
-//! | `POST /d/{token}/cases/{number}/note` | "I have the same problem / more information" |
+//! | `GET`/`POST /d/{token}/cases/{number}/note` | "I have the same problem / more information" on a recent open case |
 //! | `GET /c/{follow}` | the reporter's private status page |
 //! | `GET /static/portal.css` | the portal's stylesheet |
 
@@ -23,6 +23,8 @@ pub mod i18n;
 pub mod markdown;
 mod pin;
 mod report;
+#[cfg(test)]
+mod tests;
 mod view;
 
 use axum::Router;
@@ -45,9 +47,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/d/{token}", get(device::show))
         .route("/d/{token}/pin", post(pin::submit).get(back_to_device))
-        .route("/d/{token}/report", get(report::form).post(report::submit))
+        .route(
+            "/d/{token}/report",
+            get(report::form)
+                .post(report::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(tagdesk_app::portal::settings::REPORT_BODY_LIMIT_BYTES)),
+        )
         .route("/d/{token}/done", get(report::done))
-        .route("/d/{token}/cases/{number}/note", post(device::note).get(back_to_device_from_case))
+        .route("/d/{token}/cases/{number}/note", get(device::note_form).post(device::note))
         .route("/d/{token}/{*rest}", get(not_found_under_token))
         .route("/c/{follow}", get(follow::show))
         .route("/static/portal.css", get(stylesheet))
@@ -63,10 +70,6 @@ fn device_path(visit: &PortalVisit) -> String {
 }
 
 async fn back_to_device(Path(token): Path<String>) -> Response {
-    redirect_to_token(&token)
-}
-
-async fn back_to_device_from_case(Path((token, _number)): Path<(String, String)>) -> Response {
     redirect_to_token(&token)
 }
 
@@ -86,6 +89,31 @@ async fn not_found_under_token(
         Ok((visit, scope)) => scope.standard(&state, StatusCode::NOT_FOUND, "not-found", Some(device_path(&visit))),
         Err(response) => response,
     }
+}
+
+/// The portal's own 413 page for a request to a portal address that was refused before it reached the
+/// portal's routes (the server-wide body limit): the visitor's language, the deployment's contact details
+/// when the address names a label, and a link back to the device. `None` for other addresses (they get the
+/// back office's page).
+pub async fn payload_too_large(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+) -> Option<Response> {
+    let path = uri.path();
+    if !(path.starts_with("/d/") || path.starts_with("/c/")) {
+        return None;
+    }
+    let visitor = Visitor::of(uri, headers);
+    let token = path.strip_prefix("/d/").and_then(|rest| rest.split('/').next());
+    let response = match token {
+        Some(token) => match open(state, &visitor, token).await {
+            Ok((visit, scope)) => scope.at(device_path(&visit)).too_large(state, Some(device_path(&visit))),
+            Err(_) => visitor.scope(None, None, "").too_large(state, None),
+        },
+        None => visitor.scope(None, None, "").too_large(state, None),
+    };
+    Some(response)
 }
 
 /// Resolves a token to an active visit with the page context for its deployment; otherwise the page to

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_LANGUAGE, RETRY_AFTER};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::cookies;
@@ -57,17 +57,24 @@ impl FromRequestParts<AppState> for Visitor {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(&parts.uri, &parts.headers))
+    }
+}
+
+impl Visitor {
+    /// The visitor of a request with this address and these headers.
+    pub fn of(uri: &Uri, headers: &HeaderMap) -> Self {
         let pairs: Vec<(String, String)> =
-            parts.uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+            uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
         let query_lang = pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.clone());
         let query = pairs.into_iter().filter(|(k, _)| k != "lang").take(8).collect();
-        Ok(Self {
+        Self {
             query_lang,
-            accept: parts.headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned),
-            path: parts.uri.path().to_owned(),
+            accept: headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            path: uri.path().to_owned(),
             query,
-            headers: parts.headers.clone(),
-        })
+            headers: headers.clone(),
+        }
     }
 }
 

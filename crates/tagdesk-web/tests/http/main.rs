@@ -15,6 +15,7 @@ mod devices;
 mod openapi;
 mod ops;
 mod permissions;
+mod portal;
 mod portal_staff;
 mod templates;
 mod users;

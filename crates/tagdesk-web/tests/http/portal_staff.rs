@@ -169,7 +169,7 @@ async fn the_pin_never_appears_in_pages_responses_or_the_audit_log(app: &TestApp
     assert!(!html.has(".banner[role=\"alert\"]"), "no obvious-PIN warning");
     assert_eq!(html.attr("#f-pin", "type").as_deref(), Some("password"));
     assert_eq!(html.attr("#f-pin", "inputmode").as_deref(), Some("numeric"));
-    assert_eq!(html.attr("#f-pin", "autocomplete").as_deref(), Some("off"));
+    assert_eq!(html.attr("#f-pin", "autocomplete").as_deref(), Some("new-password"));
     assert_eq!(html.field_value("pin").as_deref(), Some(""), "the PIN is never filled in");
     assert!(html.has("#f-enabled[checked]"));
     let text = html.text();

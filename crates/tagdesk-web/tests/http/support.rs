@@ -659,3 +659,220 @@ impl Workspace {
         entries.items.into_iter().map(|e| e.action).collect()
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The customer portal: visitors and portal settings
+// ---------------------------------------------------------------------------------------------------------
+
+impl TestApp {
+    /// The same application and database behind a router with other web settings (e.g. an https public
+    /// URL). The original keeps owning the database; keep it alive while the copy is used.
+    pub fn with_web_config(&self, config: WebConfig) -> TestApp {
+        self.with_app(self.app.clone(), config)
+    }
+
+    /// Another `App` on the same database (e.g. one with a photo store) behind a router with `config`. The
+    /// original keeps owning the database; keep it alive while the copy is used.
+    pub fn with_app(&self, app: App, config: WebConfig) -> TestApp {
+        let router = tagdesk_web::router(AppState::new(app.clone(), config));
+        TestApp { app, router, _dir: None, postgres: None }
+    }
+
+    /// The router itself, for requests sent from spawned tasks.
+    pub fn service(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// A phone scanning labels: keeps its cookies, has no staff session.
+    pub fn visitor(&self) -> Visitor<'_> {
+        Visitor { browser: self.browser() }
+    }
+}
+
+impl Workspace {
+    /// Changes a deployment's portal settings as its admin would (starting from the current ones).
+    pub async fn configure_portal(
+        &self,
+        deployment: DeploymentId,
+        change: impl FnOnce(&mut tagdesk_app::portal::PortalSettingsInput),
+    ) -> tagdesk_app::portal::PortalSettingsView {
+        let current =
+            tagdesk_app::portal::settings::get(&self.app, &self.system(), deployment).await.expect("portal settings");
+        let mut input = tagdesk_app::portal::PortalSettingsInput::from(&current);
+        change(&mut input);
+        tagdesk_app::portal::settings::update(&self.app, &self.system(), deployment, &input)
+            .await
+            .expect("update portal settings")
+    }
+
+    /// Switches a deployment's portal on with `pin` (other settings unchanged).
+    pub async fn enable_portal(&self, deployment: DeploymentId, pin: &str) {
+        self.configure_portal(deployment, |s| {
+            s.enabled = true;
+            s.pin = Some(pin.to_owned());
+        })
+        .await;
+    }
+
+    /// The portal token printed on a device's label.
+    pub async fn portal_token(&self, device: DeviceId) -> String {
+        devices::get(&self.app, &self.system(), device).await.expect("device").portal_token.expect("portal token")
+    }
+
+    /// Every case of a deployment (newest first).
+    pub async fn cases_at(&self, deployment: DeploymentId) -> Vec<tagdesk_app::cases::CaseView> {
+        let query = tagdesk_app::cases::CaseQuery {
+            deployment_id: Some(deployment.to_string()),
+            ..tagdesk_app::cases::CaseQuery::default()
+        };
+        let page = PageRequest { cursor: None, limit: Some(200) };
+        cases::list(&self.app, &self.system(), &query, &page).await.expect("list cases").items
+    }
+}
+
+/// A visitor's phone: a [`Browser`] without a staff session, with the portal's steps as helpers.
+pub struct Visitor<'a> {
+    browser: Browser<'a>,
+}
+
+impl Visitor<'_> {
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        self.browser.get(path).await
+    }
+
+    /// `GET path` with extra headers (e.g. `Accept-Language`).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let headers = headers.iter().map(|(n, v)| (*n, (*v).to_owned())).collect();
+        self.browser.send(Method::GET, path, headers, Vec::new()).await
+    }
+
+    /// Posts exactly these fields, URL-encoded.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.browser.post_form_raw(path, fields).await
+    }
+
+    /// Posts exactly these fields as `multipart/form-data` (as the report form does), with optional files
+    /// `(field, file name, content type, bytes)`.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Response {
+        let (body, content_type) = multipart_form(fields, files);
+        self.browser.send(Method::POST, path, vec![(CONTENT_TYPE.as_str(), content_type)], body).await
+    }
+
+    /// Opens the label's page and submits `pin` through its form (the page's CSRF value included).
+    pub async fn enter_pin(&self, token: &str, pin: &str) -> Response {
+        let page = self.get(&format!("/d/{token}")).await;
+        let csrf = page.html().attr("form[action$=\"/pin\"] input[name=\"_csrf\"]", "value").unwrap_or_default();
+        self.post_form(&format!("/d/{token}/pin"), &[("_csrf", &csrf), ("pin", pin)]).await
+    }
+
+    /// The form fields of the report form for `template` (`1`, `2`… or `free`) as a browser would send them
+    /// untouched: hidden inputs (`_csrf`, `template`, `idempotency_key`), pre-filled texts, checked boxes.
+    pub async fn report_form(&self, token: &str, template: &str) -> Vec<(String, String)> {
+        let query = serde_urlencoded::to_string([("template", template)]).expect("query");
+        let page = self.get(&format!("/d/{token}/report?{query}")).await;
+        page.expect_status(200, "report form");
+        form_values(&page.html(), "form[method=\"post\"]")
+    }
+
+    /// Fills in the report form for `template` like a person: the form's own values, with `fields`
+    /// replacing (or adding) values by name, and submits it.
+    pub async fn submit_report(&self, token: &str, template: &str, fields: &[(&str, &str)]) -> Response {
+        let form = self.report_form(token, template).await;
+        let all = fill(&form, fields);
+        let all: Vec<(&str, &str)> = all.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        self.post_multipart(&format!("/d/{token}/report"), &all, &[]).await
+    }
+
+    /// A cookie the visitor holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.browser.cookies.lock().expect("cookie jar").get(name).cloned()
+    }
+
+    /// Every cookie the visitor holds, as a `Cookie` header value.
+    pub fn cookie_header(&self) -> Option<String> {
+        self.browser.cookie_header()
+    }
+}
+
+/// The values a browser would submit for the form matching `form_css` (no files, no buttons).
+pub fn form_values(page: &Page, form_css: &str) -> Vec<(String, String)> {
+    let form = Selector::parse(form_css).expect("form selector");
+    let controls = Selector::parse("input, textarea, select").expect("controls selector");
+    let option = Selector::parse("option[selected]").expect("option selector");
+    let Some(form) = page.0.select(&form).next() else {
+        return Vec::new();
+    };
+    let mut values = Vec::new();
+    for control in form.select(&controls) {
+        let element = control.value();
+        let Some(name) = element.attr("name") else { continue };
+        match element.name() {
+            "textarea" => values.push((name.to_owned(), control.text().collect::<String>())),
+            "select" => {
+                if let Some(selected) = control.select(&option).next() {
+                    values.push((name.to_owned(), selected.value().attr("value").unwrap_or_default().to_owned()));
+                }
+            }
+            _ => match element.attr("type").unwrap_or("text") {
+                "file" | "submit" | "button" => {}
+                "radio" | "checkbox" => {
+                    if element.attr("checked").is_some() {
+                        values.push((name.to_owned(), element.attr("value").unwrap_or("on").to_owned()));
+                    }
+                }
+                _ => values.push((name.to_owned(), element.attr("value").unwrap_or_default().to_owned())),
+            },
+        }
+    }
+    values
+}
+
+/// `form` with the values of `fields` replacing every value of the same name (several entries of one
+/// name in `fields` send several values).
+pub fn fill(form: &[(String, String)], fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> =
+        form.iter().filter(|(name, _)| !fields.iter().any(|(n, _)| n == name)).cloned().collect();
+    all.extend(fields.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())));
+    all
+}
+
+/// A `multipart/form-data` body with text fields and files `(field, file name, content type, bytes)`, and
+/// its content type.
+pub fn multipart_form(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> (Vec<u8>, String) {
+    let boundary = "----tagdesk-portal-boundary-Qx81LmZ0";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    for (field, file_name, content_type, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+/// The full `Set-Cookie` header that sets cookie `name` (attributes included).
+pub fn set_cookie_header(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.split_once('=').is_some_and(|(n, _)| n.trim() == name))
+        .map(str::to_owned)
+}
