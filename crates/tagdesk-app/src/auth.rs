@@ -20,9 +20,9 @@ pub const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 pub const ANONYMOUS_TTL_MS: i64 = 2 * 3600 * 1000;
 /// How long the setup link stays valid.
 pub const SETUP_TTL_MS: i64 = 24 * 3600 * 1000;
-/// Failed sign-ins allowed per account per window.
+/// Sign-in attempts allowed per account per window (a successful sign-in clears the count).
 pub const ACCOUNT_FAILURES: i64 = 10;
-/// Failed sign-ins allowed per client address per window.
+/// Sign-in attempts allowed per client address per window (successful ones are given back).
 pub const CLIENT_FAILURES: i64 = 30;
 /// The throttling window.
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -85,15 +85,20 @@ async fn dummy_hash() -> String {
 
 /// Signs a user in. `client_key` identifies the client (a hash of its address) for throttling.
 /// Wrong email and wrong password give the same answer.
+///
+/// Every attempt is counted *before* the password is checked (in one transaction with the limit check),
+/// so parallel requests cannot slip past the limits; a successful sign-in clears the account's count and
+/// gives the client its attempt back.
 pub async fn login(app: &App, email: &str, password: &str, client_key: &str) -> AppResult<UserId> {
     let now = app.now();
     let account_bucket = format!("login:account:{}", email.trim().to_lowercase());
     let client_bucket = format!("login:client:{client_key}");
     {
-        let mut conn = app.store.read().await?;
-        let account = rate_limits::peek(&mut conn, &account_bucket, FAILURE_WINDOW_MS, now).await?;
-        let client = rate_limits::peek(&mut conn, &client_bucket, FAILURE_WINDOW_MS, now).await?;
-        if account >= ACCOUNT_FAILURES || client >= CLIENT_FAILURES {
+        let mut tx = app.store.begin().await?;
+        let account = rate_limits::hit(&mut tx, &account_bucket, FAILURE_WINDOW_MS, now).await?;
+        let client = rate_limits::hit(&mut tx, &client_bucket, FAILURE_WINDOW_MS, now).await?;
+        tx.commit().await?;
+        if account > ACCOUNT_FAILURES || client > CLIENT_FAILURES {
             let retry_after_s = (FAILURE_WINDOW_MS - now.rem_euclid(FAILURE_WINDOW_MS)) / 1000 + 1;
             return Err(AppError::RateLimited { retry_after_s });
         }
@@ -107,19 +112,15 @@ pub async fn login(app: &App, email: &str, password: &str, client_key: &str) -> 
         None => dummy_hash().await,
     };
     let password_ok = verify_password(hash, password.to_owned()).await;
-    let mut tx = app.store.begin().await?;
     match user {
         Some(user) if password_ok && user.is_active() => {
+            let mut tx = app.store.begin().await?;
             rate_limits::reset(&mut tx, &account_bucket).await?;
+            rate_limits::refund(&mut tx, &client_bucket).await?;
             tx.commit().await?;
             UserId::parse(&user.id).map_err(|e| AppError::Internal(e.to_string()))
         }
-        _ => {
-            rate_limits::hit(&mut tx, &account_bucket, FAILURE_WINDOW_MS, now).await?;
-            rate_limits::hit(&mut tx, &client_bucket, FAILURE_WINDOW_MS, now).await?;
-            tx.commit().await?;
-            Err(AppError::Unauthenticated("The email or password is not right.".to_owned()))
-        }
+        _ => Err(AppError::Unauthenticated("The email or password is not right.".to_owned())),
     }
 }
 

@@ -121,6 +121,16 @@ pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, DomainErro
     Ok(Some(value.to_owned()))
 }
 
+/// Like [`optional_text`] but for one-line values (names): line breaks and tabs are refused, so the value
+/// can never split a line in an email header or a CSV row.
+pub fn optional_line(raw: &str, max: usize) -> Result<Option<String>, DomainError> {
+    let value = optional_text(raw, max)?;
+    if value.as_deref().is_some_and(|v| v.contains(['\n', '\r', '\t'])) {
+        return Err(DomainError::invalid("Use a single line without line breaks."));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +141,8 @@ mod tests {
         assert_eq!(required_text("   ", 10), Err(DomainError::Required));
         assert_eq!(required_text("abcdef", 3), Err(DomainError::TooLong { max: 3 }));
         assert!(required_text("a\u{0}b", 10).is_err());
+        assert!(optional_line("Ana\r\nBcc: x@y.z", 50).is_err());
+        assert_eq!(optional_line(" Ana Lee ", 50), Ok(Some("Ana Lee".to_owned())));
     }
 
     #[test]

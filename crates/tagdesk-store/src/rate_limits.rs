@@ -35,3 +35,12 @@ pub async fn reset(conn: &mut Conn, bucket: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM rate_limits WHERE bucket = $1").bind(bucket).execute(conn).await?;
     Ok(())
 }
+
+/// Gives back one counted hit (e.g. an attempt that turned out to be legitimate).
+pub async fn refund(conn: &mut Conn, bucket: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE rate_limits SET hits = hits - 1 WHERE bucket = $1 AND hits > 0")
+        .bind(bucket)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -79,6 +79,24 @@ async fn reject_oversized(state: AppState, request: Request, next: Next) -> Resp
     next.run(request).await
 }
 
+/// The request path as logged: portal label and follow-up tokens are secrets of their holders, so they are
+/// replaced by placeholders (`/d/{token}/report`, `/c/{follow}`).
+pub fn loggable_path(path: &str) -> String {
+    let mut segments = path.split('/');
+    let mut out = Vec::new();
+    let mut redact_next = false;
+    for (index, segment) in segments.by_ref().enumerate() {
+        if redact_next {
+            out.push(if out.get(1) == Some(&"c") { "{follow}" } else { "{token}" });
+            redact_next = false;
+            continue;
+        }
+        redact_next = index == 1 && (segment == "d" || segment == "c");
+        out.push(segment);
+    }
+    out.join("/")
+}
+
 /// The product icon, compiled into the binary.
 pub const FAVICON: &str = include_str!("../static/favicon.svg");
 
@@ -113,8 +131,22 @@ pub fn apply(router: Router, state: &AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY")))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("http", http.method = %request.method(), http.path = %request.uri().path(), request.id = %id)
+            tracing::info_span!("http", http.method = %request.method(), http.path = %loggable_path(request.uri().path()), request.id = %id)
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn portal_tokens_never_reach_the_logs() {
+        assert_eq!(loggable_path("/d/61K4X62JMA3R5/pin"), "/d/{token}/pin");
+        assert_eq!(loggable_path("/d/61K4X62JMA3R5"), "/d/{token}");
+        assert_eq!(loggable_path("/c/ABCDEFGHJKMNPQRSTVWXYZ0123"), "/c/{follow}");
+        assert_eq!(loggable_path("/devices/123/edit"), "/devices/123/edit");
+        assert_eq!(loggable_path("/"), "/");
+    }
 }

@@ -158,7 +158,9 @@ pub async fn create_in_tx(
     let template_id =
         errors.check("template_id", optional_id(input.template_id.as_deref(), CaseTemplateId::parse)).flatten();
     let assignee_id = errors.check("assignee_id", optional_id(input.assignee_id.as_deref(), UserId::parse)).flatten();
-    let reporter_name = errors.check("reporter_name", optional_text(&input.reporter_name, REPORTER_NAME_MAX)).flatten();
+    let reporter_name = errors
+        .check("reporter_name", tagdesk_domain::error::optional_line(&input.reporter_name, REPORTER_NAME_MAX))
+        .flatten();
     let reporter_email = errors.check("reporter_email", optional_email(&input.reporter_email));
     let reporter_phone = errors.check("reporter_phone", optional_phone(&input.reporter_phone));
 

@@ -44,13 +44,14 @@ struct NextQuery {
     next: String,
 }
 
-/// A local path to return to after sign-in; anything else becomes `/cases`.
+/// A local path to return to after sign-in; anything else becomes `/cases`. Browsers drop tabs and line
+/// breaks from URLs and treat `\` like `/`, so any whitespace, control character or backslash is refused
+/// outright (`/\t/evil.example` would otherwise become `//evil.example`).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next.to_owned()
-    } else {
-        "/cases".to_owned()
-    }
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\');
+    if local { next.to_owned() } else { "/cases".to_owned() }
 }
 
 /// Makes sure a visitor has a (possibly anonymous) session so the form carries a CSRF token.
@@ -254,5 +255,8 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/cases");
         assert_eq!(safe_next("https://evil.example"), "/cases");
         assert_eq!(safe_next("/\\evil.example"), "/cases");
+        assert_eq!(safe_next("/\t/evil.example"), "/cases");
+        assert_eq!(safe_next("/\n/evil.example"), "/cases");
+        assert_eq!(safe_next("/cases\r\nSet-Cookie: x=1"), "/cases");
     }
 }
