@@ -301,11 +301,12 @@ fn huge_declared_dimensions_are_refused_from_the_header() {
     // Sides beyond any photo: refused by the decoder's dimension limit before pixel buffers exist.
     assert_eq!(refusal(&png_claiming(100_000, 100_000)), PhotoError::TooManyPixels);
     assert_eq!(refusal(&jpeg_claiming(60_000, 60_000)), PhotoError::TooManyPixels);
-    // Plausible sides but too many pixels (900 MP, 49 MP): refused by the pixel budget.
+    // Plausible sides but too many pixels (900 MP, 49 MP, 25 MP): refused by the pixel budget (24 MP).
     assert_eq!(refusal(&png_claiming(30_000, 30_000)), PhotoError::TooManyPixels);
     assert_eq!(refusal(&jpeg_claiming(7_000, 7_000)), PhotoError::TooManyPixels);
+    assert_eq!(refusal(&png_claiming(5_000, 5_000)), PhotoError::TooManyPixels);
     let message = PhotoError::TooManyPixels.to_string();
-    assert!(message.contains("40 megapixels"), "{message}");
+    assert!(message.contains("24 megapixels") && message.contains("12-megapixel"), "{message}");
 }
 
 #[test]

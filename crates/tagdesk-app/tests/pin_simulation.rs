@@ -157,7 +157,7 @@ async fn lock_outs_escalate_per_client_and_spare_others() {
     assert_eq!(site.attempt(bad, "mallory", false).await, PinOutcome::Locked { retry_after_s: 30 });
     // Other clients and trusted browsers behind the same address are not affected.
     assert_eq!(site.attempt(bad, "alice", false).await, PinOutcome::Wrong { locked_for_s: None });
-    assert_eq!(site.returning("mallory").await, PinOutcome::Correct);
+    assert!(site.returning("mallory").await.is_correct());
     site.advance(30 * SECOND);
     // Each further wrong PIN doubles the lock-out.
     let mut expected = 120;
@@ -189,7 +189,7 @@ async fn a_correct_pin_resets_the_client_and_malformed_input_counts_as_wrong() {
     for _ in 0..4 {
         assert_eq!(site.attempt(bad, "bob", false).await, PinOutcome::Wrong { locked_for_s: None });
     }
-    assert_eq!(site.newcomer("bob").await, PinOutcome::Correct);
+    assert!(site.newcomer("bob").await.is_correct());
     for _ in 0..4 {
         assert_eq!(site.attempt(bad, "bob", false).await, PinOutcome::Wrong { locked_for_s: None });
     }
@@ -201,7 +201,7 @@ async fn a_correct_pin_resets_the_client_and_malformed_input_counts_as_wrong() {
     }
     assert_eq!(site.attempt("abc", "carol", false).await, PinOutcome::Wrong { locked_for_s: Some(60) });
     // Surrounding spaces are forgiven.
-    assert_eq!(site.attempt(" 2580 ", "dave", false).await, PinOutcome::Correct);
+    assert!(site.attempt(" 2580 ", "dave", false).await.is_correct());
     site.finish().await;
 }
 
@@ -220,10 +220,6 @@ async fn guarded_mode_throttles_newcomers_keeps_trusted_browsers_and_alerts_once
     let started = site.now();
     assert_eq!(site.guarded_until().await, Some(started + pin::GUARDED_FOR_MS), "the 21st starts guarded mode");
     assert!(pin::is_guarded(&site.app, site.deployment).await.expect("is_guarded"));
-    assert_eq!(
-        pin::guarded_deployments(&site.app).await.expect("guarded list"),
-        vec![(site.deployment, started + pin::GUARDED_FOR_MS)]
-    );
     assert_eq!(site.alerts().await, 1);
     {
         let mut conn = site.app.store.read().await.expect("conn");
@@ -235,9 +231,9 @@ async fn guarded_mode_throttles_newcomers_keeps_trusted_browsers_and_alerts_once
     let interval_s = pin::GUARDED_EVALUATION_INTERVAL_MS / SECOND;
     assert_eq!(site.newcomer("honest-newcomer").await, PinOutcome::Throttled { retry_after_s: interval_s });
     // Trusted browsers are evaluated as usual, wrong PINs included (which count and extend the period).
-    assert_eq!(site.returning("regular").await, PinOutcome::Correct);
+    assert!(site.returning("regular").await.is_correct());
     assert_eq!(site.attempt(bad, "regular", true).await, PinOutcome::Wrong { locked_for_s: None });
-    assert_eq!(site.returning("regular").await, PinOutcome::Correct);
+    assert!(site.returning("regular").await.is_correct());
     site.advance(10 * MINUTE);
     assert_eq!(site.newcomer("honest-newcomer").await, PinOutcome::Throttled { retry_after_s: interval_s - 600 });
 
@@ -254,7 +250,7 @@ async fn guarded_mode_throttles_newcomers_keeps_trusted_browsers_and_alerts_once
     assert!(site.guarded_until().await.is_some());
     site.advance(SECOND);
     assert_eq!(site.guarded_until().await, None);
-    assert_eq!(site.newcomer("honest-newcomer").await, PinOutcome::Correct);
+    assert!(site.newcomer("honest-newcomer").await.is_correct());
 
     // A new attack is a new period with a new alert.
     for n in 100..=120 {
@@ -288,7 +284,7 @@ async fn an_attempt_arriving_after_twenty_wrong_pins_starts_guarded_mode_even_wh
     assert_eq!(site.guarded_until().await, None);
     // Counted as wrong until Argon2 says otherwise, so parallel requests cannot slip through: it is the
     // 21st attempt on a full bucket, which starts guarded mode; being right, it is let in and refunded.
-    assert_eq!(site.newcomer("honest").await, PinOutcome::Correct);
+    assert!(site.newcomer("honest").await.is_correct());
     assert!(site.guarded_until().await.is_some());
     assert_eq!(site.alerts().await, 1);
     // It took the first evaluation turn of the guarded period.
@@ -413,7 +409,7 @@ async fn seven_day_attack_from_unlimited_addresses_stays_under_five_percent() {
     let mut tally = Tally::default();
 
     // Before the attack: a first-time visitor gets in (and, say, keeps a trust token afterwards).
-    assert_eq!(site.newcomer("honest-before").await, PinOutcome::Correct);
+    assert!(site.newcomer("honest-before").await.is_correct());
 
     let start = site.now();
     let end = start + ATTACK_MS;
@@ -424,7 +420,7 @@ async fn seven_day_attack_from_unlimited_addresses_stays_under_five_percent() {
         key += 1; // a new address for every attempt
         let guess = &guesses[tally.evaluated % guesses.len()];
         match site.attempt(guess, &format!("attacker-{key}"), false).await {
-            PinOutcome::Correct => panic!("the guesses exclude the PIN"),
+            PinOutcome::Correct(_) => panic!("the guesses exclude the PIN"),
             PinOutcome::Wrong { .. } => {
                 tally.evaluated += 1;
                 if tally.guarded_after_ms.is_none() && site.guarded_until().await.is_some() {
@@ -447,7 +443,7 @@ async fn seven_day_attack_from_unlimited_addresses_stays_under_five_percent() {
             }
         }
         while site.now() >= next_returning {
-            assert_eq!(site.returning("returning-visitor").await, PinOutcome::Correct, "returning visitor");
+            assert!(site.returning("returning-visitor").await.is_correct(), "returning visitor");
             tally.returning_ok += 1;
             next_returning += RETURNING_EVERY_MS;
         }
@@ -463,7 +459,7 @@ async fn seven_day_attack_from_unlimited_addresses_stays_under_five_percent() {
     assert!(until - site.now() <= pin::GUARDED_FOR_MS);
     site.advance(until - site.now() + SECOND);
     assert_eq!(site.guarded_until().await, None);
-    assert_eq!(site.newcomer("honest-after").await, PinOutcome::Correct);
+    assert!(site.newcomer("honest-after").await.is_correct());
     println!("guarded mode ended {:.1} h after the attack stopped", (site.now() - end) as f64 / HOUR as f64);
     site.finish().await;
 }
@@ -479,7 +475,7 @@ async fn seven_day_attack_from_one_address_stays_under_five_percent() {
     while site.now() < end {
         let guess = &guesses[tally.evaluated % guesses.len()];
         match site.attempt(guess, "office-nat", false).await {
-            PinOutcome::Correct => panic!("the guesses exclude the PIN"),
+            PinOutcome::Correct(_) => panic!("the guesses exclude the PIN"),
             PinOutcome::Wrong { .. } => {
                 tally.evaluated += 1;
                 site.advance(SECOND);
@@ -495,7 +491,7 @@ async fn seven_day_attack_from_one_address_stays_under_five_percent() {
         }
         while site.now() >= next_returning {
             // A colleague's trusted browser behind the same address keeps access.
-            assert_eq!(site.returning("office-nat").await, PinOutcome::Correct, "returning visitor");
+            assert!(site.returning("office-nat").await.is_correct(), "returning visitor");
             tally.returning_ok += 1;
             next_returning += RETURNING_EVERY_MS;
         }
@@ -504,7 +500,7 @@ async fn seven_day_attack_from_one_address_stays_under_five_percent() {
     assert!(tally.evaluated <= MAX_EVALUATED, "{} guesses evaluated", tally.evaluated);
     // A newcomer from another address is not affected by one address's lock-out.
     assert_eq!(site.guarded_until().await, None);
-    assert_eq!(site.newcomer("someone-else").await, PinOutcome::Correct);
+    assert!(site.newcomer("someone-else").await.is_correct());
     site.finish().await;
 }
 
@@ -550,8 +546,8 @@ async fn seven_day_attack_paced_below_the_limits_stays_under_five_percent() {
             other => panic!("the paced attacker is never refused, got {other:?}"),
         }
         while site.now() >= next_returning {
-            assert_eq!(site.returning("returning-visitor").await, PinOutcome::Correct, "returning visitor");
-            assert_eq!(site.newcomer(&format!("newcomer-{key}")).await, PinOutcome::Correct, "new visitor");
+            assert!(site.returning("returning-visitor").await.is_correct(), "returning visitor");
+            assert!(site.newcomer(&format!("newcomer-{key}")).await.is_correct(), "new visitor");
             tally.returning_ok += 1;
             next_returning += RETURNING_EVERY_MS;
         }

@@ -16,6 +16,7 @@ use tagdesk_app::cases::{self, CaseInput};
 use tagdesk_app::clock::ManualClock;
 use tagdesk_app::devices::{self, DeviceInput, DeviceView};
 use tagdesk_app::page::PageRequest;
+use tagdesk_app::portal::pin::{self, PinOutcome, PinProof};
 use tagdesk_app::portal::report::{self, PortalNote, PortalReport, SubmitOutcome};
 use tagdesk_app::portal::visit::{self, TokenLookup};
 use tagdesk_app::portal::{PortalSettingsInput, PortalVisit, follow, session, settings, tokens};
@@ -156,6 +157,24 @@ impl World {
         let mut input = PortalSettingsInput { offered_template_ids: vec![self.leak.id.to_string()], ..enabled_input() };
         change(&mut input);
         settings::update(&self.app, &self.admin, deployment, &input).await.expect("portal settings saved");
+    }
+
+    /// Enters `pin` at the deployment's portal, expecting it to be right.
+    async fn right_pin(&self, deployment: DeploymentId, pin: &str) -> PinProof {
+        match pin::attempt(&self.app, deployment, pin, "visitor", false).await.expect("PIN attempt") {
+            PinOutcome::Correct(proof) => proof,
+            other => panic!("expected the right PIN, got {other:?}"),
+        }
+    }
+
+    /// Enters `pin` and starts the session (lasting `days`) and trust token it earns.
+    async fn sign_in_for_days(&self, deployment: DeploymentId, pin: &str, days: i64) -> session::Started {
+        let proof = self.right_pin(deployment, pin).await;
+        session::start(&self.app, proof, days).await.expect("start session").expect("the PIN is unchanged")
+    }
+
+    async fn sign_in(&self, deployment: DeploymentId, pin: &str) -> session::Started {
+        self.sign_in_for_days(deployment, pin, session::DEFAULT_SESSION_DAYS).await
     }
 
     async fn visit(&self, device: &DeviceView) -> PortalVisit {
@@ -419,7 +438,8 @@ async fn a_pin_change_or_disabling_ends_every_session_of_the_deployment() {
     };
     let sessions = || async move { w.scalar("SELECT COUNT(*) FROM portal_sessions", &[]).await };
 
-    let cookie = session::create(&world.app, world.north).await.expect("session");
+    let started = world.sign_in(world.north, PIN).await;
+    let cookie = started.session;
     assert!(session::validate(&world.app, &cookie, world.north).await.expect("validate"));
     let first_epoch = epoch_of(world.north).await;
 
@@ -429,7 +449,7 @@ async fn a_pin_change_or_disabling_ends_every_session_of_the_deployment() {
     assert!(session::validate(&world.app, &cookie, world.north).await.expect("validate"));
     assert_eq!(epoch_of(world.north).await, first_epoch);
 
-    let trust = session::issue_trust(&world.app, world.north).await.expect("trust");
+    let trust = started.trust_token;
     assert!(session::is_trusted(&world.app, &[&trust], world.north).await.expect("trusted"));
 
     world.configure(world.north, |s| s.pin = Some("7351".into())).await;
@@ -440,7 +460,7 @@ async fn a_pin_change_or_disabling_ends_every_session_of_the_deployment() {
     let page = audit::list(&world.app, &world.admin, &PageRequest::default()).await.expect("audit");
     assert!(page.items.iter().all(|e| !e.summary.contains("7351")));
 
-    let cookie = session::create(&world.app, world.north).await.expect("session");
+    let cookie = world.sign_in(world.north, "7351").await.session;
     world
         .configure(world.north, |s| {
             s.enabled = false;
@@ -453,7 +473,7 @@ async fn a_pin_change_or_disabling_ends_every_session_of_the_deployment() {
     assert!(!session::validate(&world.app, &cookie, world.north).await.expect("validate"), "old epoch stays dead");
 
     // Sessions expire.
-    let cookie = session::create_for_days(&world.app, world.north, 1).await.expect("session");
+    let cookie = world.sign_in_for_days(world.north, "7351", 1).await.session;
     world.clock.advance_ms(DAY_MS + 1);
     assert!(!session::validate(&world.app, &cookie, world.north).await.expect("validate"));
     world.finish().await;
@@ -463,18 +483,113 @@ async fn a_pin_change_or_disabling_ends_every_session_of_the_deployment() {
 async fn a_session_or_trust_for_one_deployment_gives_nothing_elsewhere() {
     let world = World::new().await;
     world.configure(world.south, |_| {}).await;
-    let cookie = session::create(&world.app, world.north).await.expect("session");
+    let started = world.sign_in(world.north, PIN).await;
+    let cookie = started.session;
     assert!(session::validate(&world.app, &cookie, world.north).await.expect("north"));
     assert!(!session::validate(&world.app, &cookie, world.south).await.expect("south"));
     assert!(!session::validate(&world.app, "garbage", world.north).await.expect("garbage"));
     assert!(!session::validate(&world.app, &"a".repeat(64), world.north).await.expect("unknown"));
 
-    let trust = session::issue_trust(&world.app, world.north).await.expect("trust");
-    let cookie_value = session::add_trust_token("", &trust);
+    let cookie_value = session::add_trust_token("", &started.trust_token);
     let tokens = session::trust_tokens(&cookie_value);
     assert!(session::is_trusted(&world.app, &tokens, world.north).await.expect("north"));
     assert!(!session::is_trusted(&world.app, &tokens, world.south).await.expect("south"));
     assert!(!session::is_trusted(&world.app, &[], world.north).await.expect("none"));
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn a_pin_change_while_the_old_pin_is_checked_gives_no_session_or_trust() {
+    let world = World::new().await;
+    let w = &world;
+    let count = |table: &'static str| async move {
+        w.scalar(&format!("SELECT COUNT(*) FROM {table} WHERE deployment_id = $1"), &[&w.north.to_string()]).await
+    };
+
+    // The old PIN is checked and found right; staff change the PIN before the session is stored.
+    let proof = world.right_pin(world.north, PIN).await;
+    world.clock.advance_ms(1000);
+    world.configure(world.north, |s| s.pin = Some("7351".into())).await;
+    assert_eq!(session::start(&world.app, proof, session::DEFAULT_SESSION_DAYS).await.expect("start"), None);
+    assert_eq!(count("portal_sessions").await, 0, "no session for the old PIN");
+    assert_eq!(count("portal_trusted_browsers").await, 0, "no trust token for the old PIN");
+    assert_eq!(
+        pin::attempt(&world.app, world.north, PIN, "visitor", false).await.expect("attempt"),
+        PinOutcome::Wrong { locked_for_s: None }
+    );
+
+    // Disabling in between ends the same way; re-enabling does not revive a proof from before.
+    let stale_a = world.right_pin(world.north, "7351").await;
+    let stale_b = world.right_pin(world.north, "7351").await;
+    world
+        .configure(world.north, |s| {
+            s.enabled = false;
+            s.pin = None;
+        })
+        .await;
+    assert!(matches!(session::start(&world.app, stale_a, 1).await, Err(AppError::NotFound)));
+    world.configure(world.north, |s| s.pin = None).await;
+    assert_eq!(session::start(&world.app, stale_b, 1).await.expect("start"), None);
+    assert_eq!(count("portal_sessions").await, 0);
+    assert_eq!(count("portal_trusted_browsers").await, 0);
+
+    // The new PIN works, and its session and trust token count.
+    let started = world.sign_in(world.north, "7351").await;
+    assert!(session::validate(&world.app, &started.session, world.north).await.expect("validate"));
+    assert!(session::is_trusted(&world.app, &[&started.trust_token], world.north).await.expect("trusted"));
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn trust_tokens_from_before_a_pin_change_are_not_trusted_after_it() {
+    let world = World::new().await;
+    let north = world.north.to_string();
+    world.clock.advance_ms(DAY_MS);
+    world.configure(world.north, |s| s.pin = Some("7351".into())).await;
+    let changed_at = world.app.now();
+    // Rows that survived the change (e.g. written by a request racing with it), one from before it.
+    let (old, new) = (format!("{:064x}", 1), format!("{:064x}", 2));
+    let mut tx = world.app.store.begin().await.expect("begin");
+    store_portal::insert_trusted(&mut tx, &secret_hash(&old), &north, changed_at - 1).await.expect("old trust");
+    store_portal::insert_trusted(&mut tx, &secret_hash(&new), &north, changed_at).await.expect("new trust");
+    tx.commit().await.expect("commit");
+    assert!(!session::is_trusted(&world.app, &[&old], world.north).await.expect("old"), "issued before the change");
+    assert!(session::is_trusted(&world.app, &[&new], world.north).await.expect("new"), "issued at the change");
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn visitors_racing_a_pin_change_with_the_old_pin_end_up_without_access() {
+    let world = World::new().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..4 {
+        let app = world.app.clone();
+        let north = world.north;
+        tasks.spawn(async move {
+            let mut earned = Vec::new();
+            for round in 0..6 {
+                let client = format!("worker-{worker}-{round}");
+                if let PinOutcome::Correct(proof) =
+                    pin::attempt(&app, north, PIN, &client, false).await.expect("attempt")
+                    && let Some(started) = session::start(&app, proof, 1).await.expect("start")
+                {
+                    earned.push(started);
+                }
+                tokio::task::yield_now().await;
+            }
+            earned
+        });
+    }
+    tokio::task::yield_now().await;
+    world.configure(world.north, |s| s.pin = Some("7351".into())).await;
+    let mut earned = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        earned.extend(result.expect("worker"));
+    }
+    for started in &earned {
+        assert!(!session::validate(&world.app, &started.session, world.north).await.expect("validate"));
+        assert!(!session::is_trusted(&world.app, &[&started.trust_token], world.north).await.expect("trust"));
+    }
     world.finish().await;
 }
 
@@ -705,6 +820,43 @@ async fn quotas_limit_reports_per_client_and_per_device_per_hour() {
 }
 
 #[tokio::test]
+async fn photos_count_against_an_hourly_budget_per_client_before_processing() {
+    let world = World::new().await;
+    let budget = usize::try_from(report::PHOTO_QUOTA_PER_HOUR).expect("budget");
+    for _ in 0..budget / 10 {
+        report::count_photos(&world.app, "snapper", 10).await.expect("within the budget");
+    }
+    let refused = report::count_photos(&world.app, "snapper", 1).await;
+    assert!(matches!(refused, Err(AppError::RateLimited { retry_after_s }) if (1..=3601).contains(&retry_after_s)));
+    // Nothing to process costs nothing; other clients have their own budget; a refusal counts nothing.
+    report::count_photos(&world.app, "snapper", 0).await.expect("no photos");
+    report::count_photos(&world.app, "other", budget).await.expect("another client");
+    assert!(report::count_photos(&world.app, "other", 1).await.is_err());
+    // The photo budget is separate from the report quota, and the next hour starts afresh.
+    let visit = world.visit(&world.robot).await;
+    report::check_quota(&world.app, &visit, "snapper").await.expect("reports without photos still go");
+    world.clock.advance_ms(3600 * 1000);
+    report::count_photos(&world.app, "snapper", 10).await.expect("new window");
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn check_refuses_what_submit_would_refuse_without_storing_or_counting() {
+    let world = World::new().await;
+    let visit = world.visit(&world.robot).await;
+    report::check(&visit, &free_report("c1"), 0).expect("a good report");
+    report::check(&visit, &free_report("c1"), 2).expect("two photos are allowed");
+    invalid_on(report::check(&visit, &free_report("c1"), 3), "photos");
+    invalid_on(report::check(&visit, &free_report(""), 0), "idempotency_key");
+    invalid_on(report::check(&visit, &leak_report("c2", ""), 0), "field.f1");
+    let no_contact = PortalReport { reporter_email: String::new(), ..free_report("c3") };
+    invalid_on(report::check(&visit, &no_contact, 0), "reporter_email");
+    invalid_on(report::check(&visit, &PortalReport { description: " ".into(), ..free_report("c4") }, 0), "description");
+    assert_eq!((world.case_count().await, world.outbox_count().await), (0, 0));
+    world.finish().await;
+}
+
+#[tokio::test]
 async fn templates_free_descriptions_fields_and_photos_are_checked() {
     let world = World::new().await;
     let visit = world.visit(&world.robot).await;
@@ -723,10 +875,18 @@ async fn templates_free_descriptions_fields_and_photos_are_checked() {
     let too_many = report::submit(&world.app, &visit, &free_report("t6"), &[photo(), photo(), photo()], "c").await;
     invalid_on(too_many, "photos");
 
-    // A free report gets a title from its first line.
+    // A free report gets a neutral title, never one taken from its description (titles are public).
     let (number, _) = world.submit_ok(&visit, "t7").await;
     let case = cases::get(&world.app, &world.admin, world.case_id(number).await).await.expect("case");
-    assert_eq!(case.title, "It beeps all the time.");
+    assert_eq!(case.title, report::NEUTRAL_TITLE);
+    assert_eq!(case.title, "Problem report");
+    // A template without a pre-filled title lends its name.
+    let mut untitled = world.visit(&world.robot).await;
+    untitled.templates[0].title = String::new();
+    let outcome = world.submit(&untitled, &leak_report("t7b", "Drops"), "c").await.expect("template report");
+    let SubmitOutcome::Created { number, .. } = outcome else { panic!("expected a case, got {outcome:?}") };
+    let titled = cases::get(&world.app, &world.admin, world.case_id(number).await).await.expect("case");
+    assert_eq!(titled.title, "Oil leak");
     assert_eq!(case.case_type.as_str(), "other");
 
     // Without free descriptions a template is required; inactive templates are not offered.
@@ -749,7 +909,7 @@ async fn templates_free_descriptions_fields_and_photos_are_checked() {
         PortalSettingsInput { offered_template_ids: vec![world.leak.id.to_string()], ..enabled_input() };
     invalid_on(settings::update(&world.app, &world.admin, world.south, &offer_inactive).await, "offered_template_ids");
     invalid_on(world.submit(&visit, &leak_report("t11", "Drops"), "c").await, "template");
-    assert_eq!(world.case_count().await, 2);
+    assert_eq!(world.case_count().await, 3);
     world.finish().await;
 }
 
@@ -796,7 +956,7 @@ async fn the_follow_up_page_shows_one_case_and_only_public_comments() {
 
     let view = follow::view(&world.app, &token.to_lowercase()).await.expect("follow");
     assert_eq!(view.number, number);
-    assert_eq!(view.title, "It beeps all the time.");
+    assert_eq!(view.title, "Problem report");
     assert_eq!(view.status, CaseStatus::Resolved);
     assert_eq!(view.created_at, T0);
     assert_eq!(view.language.as_str(), "en");
@@ -830,7 +990,7 @@ async fn recent_cases_show_only_this_device_within_the_window_without_reporter_d
 
     let recent = visit::recent_cases(&world.app, &visit).await.expect("recent");
     let titles: Vec<(&str, bool)> = recent.iter().map(|c| (c.title.as_str(), c.accepts_notes)).collect();
-    assert_eq!(titles, [("Resolved noise", false), ("It beeps all the time.", true)]);
+    assert_eq!(titles, [("Resolved noise", false), ("Problem report", true)]);
     assert_eq!(recent[1].number, portal_number);
     let json = serde_json::to_string(&recent).expect("json");
     for secret in ["Jane", "jane@", "Secret", "Since this morning", "description", "reporter"] {

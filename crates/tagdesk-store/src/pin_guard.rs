@@ -38,6 +38,8 @@ pub struct GuardSettings {
     pub enabled: i64,
     /// Argon2id hash of the PIN; empty when none is set.
     pub pin_hash: String,
+    /// The visitor-session epoch (bumped when the PIN changes or the portal is disabled).
+    pub session_epoch: i64,
     /// End of guarded mode (UTC ms), when one was ever entered.
     pub guarded_until: Option<i64>,
     /// When staff were last alerted about a PIN attack (UTC ms).
@@ -56,7 +58,7 @@ impl GuardSettings {
 pub async fn lock_settings(conn: &mut Conn, deployment_id: &str) -> StoreResult<Option<GuardSettings>> {
     Ok(sqlx::query_as(
         "UPDATE portal_settings SET guarded_until = guarded_until WHERE deployment_id = $1 \
-         RETURNING enabled, pin_hash, guarded_until, attack_alerted_at",
+         RETURNING enabled, pin_hash, session_epoch, guarded_until, attack_alerted_at",
     )
     .bind(deployment_id)
     .fetch_optional(conn)
@@ -66,7 +68,8 @@ pub async fn lock_settings(conn: &mut Conn, deployment_id: &str) -> StoreResult<
 /// Reads the guard's view of the settings without locking; `None` when there is no settings row.
 pub async fn read_settings(conn: &mut Conn, deployment_id: &str) -> StoreResult<Option<GuardSettings>> {
     Ok(sqlx::query_as(
-        "SELECT enabled, pin_hash, guarded_until, attack_alerted_at FROM portal_settings WHERE deployment_id = $1",
+        "SELECT enabled, pin_hash, session_epoch, guarded_until, attack_alerted_at FROM portal_settings \
+         WHERE deployment_id = $1",
     )
     .bind(deployment_id)
     .fetch_optional(conn)
@@ -95,17 +98,6 @@ pub async fn set_guarded(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// Deployments whose guarded mode lasts beyond `now`, with its end (for the back-office banner; the
-/// caller filters by what the viewer may see).
-pub async fn guarded_deployments(conn: &mut Conn, now: i64) -> StoreResult<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT deployment_id, guarded_until FROM portal_settings WHERE guarded_until > $1 ORDER BY deployment_id",
-    )
-    .bind(now)
-    .fetch_all(conn)
-    .await?)
 }
 
 /// One `pin_lockouts` row. Per-client buckets keep wrong PINs in `failures` and the lock-out end in

@@ -286,20 +286,23 @@ pub async fn replaced_token(conn: &mut Conn, token: &str) -> StoreResult<Option<
 
 // ---- visitor sessions and trusted browsers --------------------------------------------------------------
 
-/// Stores a visitor session (by the hash of its cookie value) for the deployment's current epoch.
+/// Stores a visitor session (by the hash of its cookie value) for the given session epoch: the one the
+/// PIN was verified under, so a PIN change (or disabling) since then leaves the session invalid.
 pub async fn insert_session(
     conn: &mut Conn,
     id_hash: &str,
     deployment_id: &str,
+    epoch: i64,
     now: i64,
     expires_at: i64,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO portal_sessions (id_hash, deployment_id, epoch, created_at, expires_at) \
-         SELECT $1, $2, COALESCE((SELECT session_epoch FROM portal_settings WHERE deployment_id = $2), 0), $3, $4",
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id_hash)
     .bind(deployment_id)
+    .bind(epoch)
     .bind(now)
     .bind(expires_at)
     .execute(conn)
@@ -351,7 +354,9 @@ pub async fn insert_trusted(conn: &mut Conn, token_hash: &str, deployment_id: &s
     Ok(())
 }
 
-/// Whether any of the token hashes is a trusted browser of the deployment, trusted since `since`.
+/// Whether any of the token hashes is a trusted browser of the deployment, trusted since `since` and not
+/// before the deployment's last PIN change (a token from the old PIN never counts, even if it survived
+/// [`delete_trusted`]).
 pub async fn any_trusted(
     conn: &mut Conn,
     token_hashes: &[String],
@@ -362,7 +367,9 @@ pub async fn any_trusted(
         return Ok(false);
     }
     let mut q = SqlBuilder::new("SELECT COUNT(*) AS n FROM portal_trusted_browsers WHERE deployment_id = ");
-    q.bind_text(deployment_id).push(" AND created_at >= ").bind_int(since).push(" AND token_hash IN (");
+    q.bind_text(deployment_id).push(" AND created_at >= ").bind_int(since);
+    q.push(" AND created_at >= COALESCE((SELECT pin_changed_at FROM portal_settings WHERE deployment_id = ");
+    q.bind_text(deployment_id).push("), 0) AND token_hash IN (");
     for (i, hash) in token_hashes.iter().enumerate() {
         if i > 0 {
             q.push(", ");

@@ -34,7 +34,7 @@ pub fn client_address(parts: &Parts, trust_proxy_headers: bool) -> Option<IpAddr
     let forwarded = trust_proxy_headers
         .then(|| parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>())
         .and_then(|values| {
-            values.iter().flat_map(|v| v.split(',')).map(str::trim).filter(|v| !v.is_empty()).last().map(str::to_owned)
+            values.iter().rev().flat_map(|v| v.rsplit(',')).map(str::trim).find(|v| !v.is_empty()).map(str::to_owned)
         })
         .and_then(|last| last.parse::<IpAddr>().ok());
     forwarded.or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))

@@ -29,8 +29,10 @@ use crate::AppError;
 pub const PHOTOS_FIELD: &str = "photos";
 /// The content type of every processed photo.
 pub const JPEG_CONTENT_TYPE: &str = "image/jpeg";
-/// Largest accepted image, in pixels (width × height), checked before any pixel is decoded.
-pub const MAX_PIXELS: u64 = 40_000_000;
+/// Largest accepted image, in pixels (width × height), checked before any pixel is decoded. Phones take
+/// 12 MP photos by default; 24 MP leaves room for larger cameras while bounding the decode and resize
+/// work an anonymous visitor can cause (about 72 MB of RGB pixels per photo).
+pub const MAX_PIXELS: u64 = 24_000_000;
 /// Largest accepted width or height; no real photo of at most [`MAX_PIXELS`] comes close.
 pub const MAX_SIDE: u32 = 40_000;
 /// Most memory the decoder may allocate for one photo.
@@ -87,7 +89,11 @@ pub enum PhotoError {
     #[error("This photo could not be read; the file may be damaged. Please try another photo.")]
     Corrupt,
     /// Larger than [`MAX_PIXELS`] (or a side larger than [`MAX_SIDE`]).
-    #[error("This photo has too many pixels (at most {} megapixels). Please send a smaller photo.", MAX_PIXELS / 1_000_000)]
+    #[error(
+        "This photo has too many pixels (at most {} megapixels; phones take 12-megapixel photos by default). Please \
+         send a smaller photo.",
+        MAX_PIXELS / 1_000_000
+    )]
     TooManyPixels,
     /// Our fault (the encoder failed, or the worker thread panicked); not the sender's.
     #[error("The photo could not be processed: {0}")]

@@ -15,7 +15,7 @@
 //!    caught too). When either overflows, the deployment enters **guarded mode** for [`GUARDED_FOR_MS`],
 //!    extended by every further wrong PIN, and staff are alerted once per guarded period (an outbox row
 //!    `portal.pin_attack`, written in the same transaction, plus the back-office banner fed by
-//!    [`guarded_deployments`]).
+//!    `portal::settings::guarded`).
 //! 3. **In guarded mode** attempts from untrusted browsers are evaluated at most once per
 //!    [`GUARDED_EVALUATION_INTERVAL_MS`] per deployment; the others get [`PinOutcome::Throttled`] without
 //!    the PIN being checked at all. Trusted browsers are evaluated as usual.
@@ -25,6 +25,12 @@
 //! requests cannot slip past a limit, and a crash in between errs on the safe side. One consequence: any
 //! attempt arriving when a deployment bucket is already full (e.g. after 20 wrong PINs within the hour)
 //! starts guarded mode, even if it then turns out right.
+//!
+//! Because the PIN is checked outside the admission transaction, staff may change it (or disable the
+//! portal) in between. A correct PIN therefore yields a [`PinProof`] naming the PIN hash and session epoch
+//! it was checked against, and only [`crate::portal::session::start`] turns it into a session and a trust
+//! token — in one transaction under the settings row lock that refuses a proof whose PIN or epoch is no
+//! longer current. Someone who knew the old PIN cannot keep the door open across a PIN change.
 //!
 //! Worst case, derived from the constants: an attacker who never triggers guarded mode gets at most
 //! `DAILY_FAILURES` + 7 days / (`DAILY_WINDOW_MS` / `DAILY_FAILURES`) = 40 + 280 = 320 evaluated guesses in
@@ -68,11 +74,39 @@ pub const GUARDED_FOR_MS: i64 = DAY_MS;
 /// deployment (45 minutes); other attempts are refused without checking the PIN.
 pub const GUARDED_EVALUATION_INTERVAL_MS: i64 = 45 * MINUTE_MS;
 
+/// Evidence that a PIN was right when it was checked: the deployment, and the PIN hash and session epoch
+/// it was checked against. Only this module makes one; [`crate::portal::session::start`] consumes it and
+/// starts a session only while the PIN and epoch are still the same.
+#[derive(PartialEq, Eq)]
+pub struct PinProof {
+    pub(super) deployment: DeploymentId,
+    pub(super) pin_hash: String,
+    pub(super) session_epoch: i64,
+}
+
+impl PinProof {
+    /// The deployment whose PIN was entered.
+    pub fn deployment(&self) -> DeploymentId {
+        self.deployment
+    }
+}
+
+impl std::fmt::Debug for PinProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the PIN hash: it would allow an offline search of the 10,000 PINs.
+        f.debug_struct("PinProof")
+            .field("deployment", &self.deployment)
+            .field("session_epoch", &self.session_epoch)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What became of a PIN attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum PinOutcome {
-    /// The PIN is right; the caller starts a portal session (and issues a trust token).
-    Correct,
+    /// The PIN was right when checked; pass the proof to [`crate::portal::session::start`], which starts a
+    /// portal session and issues a trust token unless the PIN changed meanwhile.
+    Correct(PinProof),
     /// The PIN is wrong (or not four digits); `locked_for_s` is set when this attempt started a lock-out.
     Wrong {
         /// Seconds the client is now locked out for.
@@ -92,8 +126,13 @@ pub enum PinOutcome {
 
 impl PinOutcome {
     /// Whether the PIN was actually compared with the deployment's (an attacker learned something).
-    pub fn was_evaluated(self) -> bool {
-        matches!(self, Self::Correct | Self::Wrong { .. })
+    pub fn was_evaluated(&self) -> bool {
+        matches!(self, Self::Correct(_) | Self::Wrong { .. })
+    }
+
+    /// Whether the PIN was right.
+    pub fn is_correct(&self) -> bool {
+        matches!(self, Self::Correct(_))
     }
 }
 
@@ -175,8 +214,8 @@ impl Buckets {
 enum Admission {
     /// Refused without evaluation.
     Refused(PinOutcome),
-    /// Counted as wrong; check the PIN against `pin_hash`.
-    Evaluate { pin_hash: String, locked_for_s: Option<i64> },
+    /// Counted as wrong; check the PIN against `pin_hash` (current under `session_epoch`).
+    Evaluate { pin_hash: String, session_epoch: i64, locked_for_s: Option<i64> },
 }
 
 /// One PIN attempt at a deployment's portal.
@@ -184,7 +223,8 @@ enum Admission {
 /// `client_key` identifies the client (a keyed hash of its address, from the web layer); `trusted` says
 /// the browser presented a valid trust token for this deployment (it then skips guarded mode and counts
 /// in a per-client bucket of its own). Input that is not four digits counts as a wrong PIN and is
-/// reported as [`PinOutcome::Wrong`]. A deployment without an enabled portal and a PIN gives
+/// reported as [`PinOutcome::Wrong`]. A right PIN gives [`PinOutcome::Correct`] with the proof to start a
+/// session with (see [`crate::portal::session::start`]). A deployment without an enabled portal and a PIN gives
 /// [`AppError::NotFound`].
 pub async fn attempt(
     app: &App,
@@ -195,18 +235,18 @@ pub async fn attempt(
 ) -> AppResult<PinOutcome> {
     let deployment = deployment_id.to_string();
     let buckets = Buckets::new(&deployment, client_key, trusted);
-    let (pin_hash, locked_for_s) = match admit(app, &deployment, &buckets, trusted).await? {
+    let (pin_hash, session_epoch, locked_for_s) = match admit(app, &deployment, &buckets, trusted).await? {
         Admission::Refused(outcome) => return Ok(outcome),
-        Admission::Evaluate { pin_hash, locked_for_s } => (pin_hash, locked_for_s),
+        Admission::Evaluate { pin_hash, session_epoch, locked_for_s } => (pin_hash, session_epoch, locked_for_s),
     };
-    let correct = match Pin::parse(pin_text) {
+    let (correct, pin_hash) = match Pin::parse(pin_text) {
         Ok(pin) => {
             let pin = pin.as_str().to_owned();
-            tokio::task::spawn_blocking(move || verify_password(&pin_hash, &pin))
+            tokio::task::spawn_blocking(move || (verify_password(&pin_hash, &pin), pin_hash))
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?
         }
-        Err(_) => false,
+        Err(_) => (false, pin_hash),
     };
     if !correct {
         return Ok(PinOutcome::Wrong { locked_for_s });
@@ -218,7 +258,7 @@ pub async fn attempt(
     pin_guard::refund(&mut tx, &buckets.burst, BURST.step_ms(), now).await?;
     pin_guard::refund(&mut tx, &buckets.daily, DAILY.step_ms(), now).await?;
     tx.commit().await?;
-    Ok(PinOutcome::Correct)
+    Ok(PinOutcome::Correct(PinProof { deployment: deployment_id, pin_hash, session_epoch }))
 }
 
 /// Decides whether an attempt is evaluated and, if so, counts it as wrong (lock-outs, deployment buckets,
@@ -292,7 +332,11 @@ async fn admit(app: &App, deployment: &str, buckets: &Buckets, trusted: bool) ->
     }
     pin_guard::put_buckets(&mut tx, &writes).await?;
     tx.commit().await?;
-    Ok(Admission::Evaluate { pin_hash: settings.pin_hash, locked_for_s: (lock > 0).then(|| ceil_s(lock)) })
+    Ok(Admission::Evaluate {
+        pin_hash: settings.pin_hash,
+        session_epoch: settings.session_epoch,
+        locked_for_s: (lock > 0).then(|| ceil_s(lock)),
+    })
 }
 
 /// Guarded-mode state of a deployment (no rights check: callers show it on pages they already guard).
@@ -306,20 +350,6 @@ pub async fn status(app: &App, deployment_id: DeploymentId) -> AppResult<GuardSt
 /// Whether the deployment is in guarded mode now.
 pub async fn is_guarded(app: &App, deployment_id: DeploymentId) -> AppResult<bool> {
     Ok(status(app, deployment_id).await?.guarded_until.is_some())
-}
-
-/// Every deployment in guarded mode now, with the end of it (for the back-office banner). Not filtered
-/// by rights: the caller keeps only deployments the viewer may see.
-pub async fn guarded_deployments(app: &App) -> AppResult<Vec<(DeploymentId, i64)>> {
-    let now = app.now();
-    let mut conn = app.store.read().await?;
-    pin_guard::guarded_deployments(&mut conn, now)
-        .await?
-        .into_iter()
-        .map(|(id, until)| {
-            DeploymentId::parse(&id).map(|id| (id, until)).map_err(|e| AppError::Internal(e.to_string()))
-        })
-        .collect()
 }
 
 /// Deletes per-client records that are past [`CLIENT_MEMORY_MS`] (housekeeping; safe to run any time).

@@ -9,8 +9,16 @@
 //!
 //! Abuse limits: a honeypot field (filled → pretend success, store nothing), quotas per client per hour
 //! ([`CLIENT_QUOTA_PER_HOUR`], reports and notes together) and per device per hour
-//! ([`DEVICE_QUOTA_PER_HOUR`]), and the idempotency key: the same key again (a double tap, a retry after
-//! a timeout, even concurrently) returns the case the first submission created.
+//! ([`DEVICE_QUOTA_PER_HOUR`]), a separate hourly budget of photos a client may have processed
+//! ([`PHOTO_QUOTA_PER_HOUR`], counted by [`count_photos`] before any photo is decoded, whether the report
+//! then succeeds or not), and the idempotency key: the same key again (a double tap, a retry after a
+//! timeout, even concurrently) returns the case the first submission created. The web layer runs
+//! [`check_quota`] and [`check`] before it decodes any photo, so a form that would be refused anyway
+//! costs no image processing.
+//!
+//! The title of a portal case is never taken from what the visitor typed (titles are shown on the device
+//! page to everyone with the PIN): the template's pre-filled title, else the template's name, else
+//! [`NEUTRAL_TITLE`]. Staff can edit it.
 
 use std::collections::BTreeMap;
 
@@ -35,6 +43,11 @@ use crate::{App, AppError, AppResult};
 pub const CLIENT_QUOTA_PER_HOUR: i64 = 20;
 /// Reports and notes one device may receive per hour.
 pub const DEVICE_QUOTA_PER_HOUR: i64 = 30;
+/// Photos one client (address key) may have processed per hour, counted before decoding: failed reports
+/// count too (three full reports of 10 photos).
+pub const PHOTO_QUOTA_PER_HOUR: i64 = 30;
+/// The title of a report whose template pre-fills none (and of a free report).
+pub const NEUTRAL_TITLE: &str = "Problem report";
 /// Longest idempotency key.
 pub const IDEMPOTENCY_KEY_MAX: usize = 64;
 /// Longest title a visitor may type.
@@ -43,8 +56,6 @@ pub const TITLE_MAX: usize = cases::TITLE_MAX;
 pub const PORTAL_NOTE: &str = "portal_note";
 
 const HOUR_MS: i64 = 3_600_000;
-/// Length of a title derived from the description's first line.
-const DERIVED_TITLE_CHARS: usize = 80;
 
 /// A report as the visitor typed it. Field names of validation errors match the form: `template`,
 /// `title`, `description`, `field.<key>`, `reporter_name`, `reporter_email`, `reporter_phone`, `photos`,
@@ -54,7 +65,8 @@ const DERIVED_TITLE_CHARS: usize = 80;
 pub struct PortalReport {
     /// Index into [`PortalVisit::templates`]; `None` for a free description.
     pub template: Option<usize>,
-    /// Optional title (blank: the template's, else the description's first line).
+    /// Optional title (blank: the template's pre-filled title, else its name, else [`NEUTRAL_TITLE`]; never
+    /// derived from the description).
     pub title: String,
     /// Description (required without a template).
     pub description: String,
@@ -133,6 +145,10 @@ fn device_bucket(visit: &PortalVisit) -> String {
     format!("portal:submit:d:{}", visit.device.id)
 }
 
+fn photo_bucket(client_key: &str) -> String {
+    format!("portal:photos:c:{client_key}")
+}
+
 /// Counts one submission for the client and the device in the caller's transaction; true when either is
 /// now over its quota (roll back then, so the refused attempt is not counted).
 async fn over_quota(conn: &mut Conn, visit: &PortalVisit, client_key: &str, now: i64) -> AppResult<bool> {
@@ -152,6 +168,28 @@ pub async fn check_quota(app: &App, visit: &PortalVisit, client_key: &str) -> Ap
     if client >= CLIENT_QUOTA_PER_HOUR || device >= DEVICE_QUOTA_PER_HOUR {
         return Err(AppError::RateLimited { retry_after_s: retry_after_s(now) });
     }
+    Ok(())
+}
+
+/// Counts `photos` photos against the client's hourly photo budget ([`PHOTO_QUOTA_PER_HOUR`]) before the
+/// web layer decodes them; fails with [`AppError::RateLimited`] (counting nothing) when they do not fit.
+/// Counted photos stay counted whatever happens to the report (invalid photos, refused form, success).
+pub async fn count_photos(app: &App, client_key: &str, photos: usize) -> AppResult<()> {
+    if photos == 0 {
+        return Ok(());
+    }
+    let now = app.now();
+    let bucket = photo_bucket(client_key);
+    let mut tx = app.store.begin().await?;
+    let mut used = 0;
+    for _ in 0..photos {
+        used = rate_limits::hit(&mut tx, &bucket, HOUR_MS, now).await?;
+    }
+    if used > PHOTO_QUOTA_PER_HOUR {
+        drop(tx);
+        return Err(AppError::RateLimited { retry_after_s: retry_after_s(now) });
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -183,7 +221,10 @@ fn check_contact(
     phone: &str,
     rule: Option<tagdesk_domain::ContactRule>,
 ) -> Contact {
-    let name = errors.check("reporter_name", optional_text(name, REPORTER_NAME_MAX)).flatten().unwrap_or_default();
+    let name = errors
+        .check("reporter_name", tagdesk_domain::error::optional_line(name, REPORTER_NAME_MAX))
+        .flatten()
+        .unwrap_or_default();
     let email = errors.check("reporter_email", optional_email(email)).unwrap_or_default();
     let phone = errors.check("reporter_phone", optional_phone(phone)).unwrap_or_default();
     if let Some(rule) = rule {
@@ -218,17 +259,15 @@ fn check_key(raw: &str) -> AppResult<&str> {
     Ok(key)
 }
 
-/// A title for a report without one: the first line of the description, shortened.
-fn derived_title(description: &str, template: Option<&PortalTemplate>) -> String {
-    let first = description.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
-    if first.is_empty() {
-        return template.map(|t| t.name.clone()).unwrap_or_else(|| "Report from the customer portal".to_owned());
+/// The title of a report without one: blank when the template pre-fills one (intake fills it in), else
+/// the template's name, else [`NEUTRAL_TITLE`]. Never anything the visitor typed: titles are public to
+/// everyone with the PIN.
+fn neutral_title(template: Option<&PortalTemplate>) -> String {
+    match template {
+        Some(t) if !t.title.trim().is_empty() => String::new(),
+        Some(t) if !t.name.trim().is_empty() => t.name.clone(),
+        _ => NEUTRAL_TITLE.to_owned(),
     }
-    if first.chars().count() <= DERIVED_TITLE_CHARS {
-        return first.to_owned();
-    }
-    let cut: String = first.chars().take(DERIVED_TITLE_CHARS - 1).collect();
-    format!("{}\u{2026}", cut.trim_end())
 }
 
 /// Renames intake error fields to the portal form's names.
@@ -261,23 +300,18 @@ fn duplicate_of(visit: &PortalVisit, found: (String, i64, Option<String>)) -> Ap
     }
 }
 
-/// Submits a report from the visit's device. `photos` were processed by the web layer (within the
-/// deployment's size limit) and are stored through `app.attachments`; `client_key` identifies the
-/// client (a keyed hash of its address) for the quota.
-pub async fn submit(
-    app: &App,
-    visit: &PortalVisit,
-    report: &PortalReport,
-    photos: &[ProcessedPhoto],
-    client_key: &str,
-) -> AppResult<SubmitOutcome> {
-    if !report.honeypot.trim().is_empty() {
-        swallow(app, client_key).await?;
-        return Ok(SubmitOutcome::Ignored);
-    }
-    let key = check_key(&report.idempotency_key)?;
-    let settings = &visit.settings;
+/// A report that passed [`validate`].
+struct Valid<'a> {
+    template: Option<&'a PortalTemplate>,
+    title: String,
+    description: String,
+    contact: Contact,
+}
 
+/// Every check of a report that needs nothing but the visit and the form (no database), `photos` being
+/// the number of photos sent.
+fn validate<'a>(visit: &'a PortalVisit, report: &PortalReport, photos: usize) -> AppResult<Valid<'a>> {
+    let settings = &visit.settings;
     let mut errors = FieldErrors::new();
     let template = match report.template {
         Some(index) => match visit.templates.get(index) {
@@ -315,21 +349,45 @@ pub async fn submit(
         &report.reporter_phone,
         Some(settings.contact_rule),
     );
-    if !photos.is_empty() {
+    if photos > 0 {
         if !settings.photos_allowed {
             errors.add(PHOTOS_FIELD, "Photos cannot be sent here.");
-        } else if photos.len() as i64 > settings.max_photos {
+        } else if i64::try_from(photos).unwrap_or(i64::MAX) > settings.max_photos {
             errors.add(PHOTOS_FIELD, format!("Send at most {} photos.", settings.max_photos));
         }
     }
     errors.into_result()?;
+    let title = title.unwrap_or_else(|| neutral_title(template));
+    Ok(Valid { template, title, description, contact })
+}
+
+/// Checks a report the way [`submit`] will (idempotency key, template, fields, description, contact rule,
+/// photo count) without touching the database, so that the web layer can refuse a form before it
+/// decodes the `photos` photos sent with it. [`submit`] checks again.
+pub fn check(visit: &PortalVisit, report: &PortalReport, photos: usize) -> AppResult<()> {
+    check_key(&report.idempotency_key)?;
+    validate(visit, report, photos).map(|_| ())
+}
+
+/// Submits a report from the visit's device. `photos` were processed by the web layer (within the
+/// deployment's size limit) and are stored through `app.attachments`; `client_key` identifies the
+/// client (a keyed hash of its address) for the quota.
+pub async fn submit(
+    app: &App,
+    visit: &PortalVisit,
+    report: &PortalReport,
+    photos: &[ProcessedPhoto],
+    client_key: &str,
+) -> AppResult<SubmitOutcome> {
+    if !report.honeypot.trim().is_empty() {
+        swallow(app, client_key).await?;
+        return Ok(SubmitOutcome::Ignored);
+    }
+    let key = check_key(&report.idempotency_key)?;
+    let settings = &visit.settings;
+    let Valid { template, title, description, contact } = validate(visit, report, photos.len())?;
 
     let language = Language::parse(&report.language).unwrap_or(settings.language);
-    let title = match title {
-        Some(title) => title,
-        None if template.is_some_and(|t| !t.title.trim().is_empty()) => String::new(),
-        None => derived_title(&description, template),
-    };
     let input = CaseInput {
         deployment_id: visit.deployment.id.to_string(),
         device_id: Some(visit.device.id.to_string()),

@@ -5,15 +5,20 @@
 //! epoch. A session is valid only for its deployment, before it expires, while the portal is enabled and
 //! while the epoch is unchanged (changing the PIN or disabling the portal bumps it).
 //!
+//! Sessions start only from a [`PinProof`] (see [`start`]), and only while the PIN and epoch it was
+//! checked under are still current: a PIN change racing with the check of the old PIN wins.
+//!
 //! A correct PIN also makes the browser *trusted* for the deployment: another random token, kept in a
 //! long-lived cookie (up to [`TRUST_MAX_TOKENS`] tokens for different deployments, `.`-separated) and
 //! stored hashed. Trusted browsers are not throttled by guarded mode (see `portal::pin`).
 
 use tagdesk_domain::DeploymentId;
+use tagdesk_store::pin_guard;
 use tagdesk_store::portal as store;
 
+use super::pin::PinProof;
 use crate::auth::{random_token, secret_hash};
-use crate::{App, AppResult};
+use crate::{App, AppError, AppResult};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "tagdesk_portal";
@@ -33,21 +38,48 @@ fn well_formed(value: &str) -> bool {
     value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Starts a visitor session for the deployment lasting [`DEFAULT_SESSION_DAYS`]; returns the cookie
-/// value. Call only after a correct PIN.
-pub async fn create(app: &App, deployment: DeploymentId) -> AppResult<String> {
-    create_for_days(app, deployment, DEFAULT_SESSION_DAYS).await
+/// What a browser gets for a right PIN: the session cookie value and a new trust token (add it to the
+/// trust cookie with [`add_trust_token`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Started {
+    /// The session cookie value.
+    pub session: String,
+    /// The new trust token.
+    pub trust_token: String,
 }
 
-/// Like [`create`], with a configured lifetime in days (at least 1).
-pub async fn create_for_days(app: &App, deployment: DeploymentId, days: i64) -> AppResult<String> {
-    let cookie = random_token();
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started").finish_non_exhaustive()
+    }
+}
+
+/// Turns a right PIN into a visitor session lasting `days` (at least 1; [`DEFAULT_SESSION_DAYS`] by
+/// default) and a trust token, in one transaction under the deployment's settings row lock.
+///
+/// Gives `Ok(None)` — nothing stored, the PIN counts as wrong now — when the PIN or the session epoch
+/// changed since the PIN was checked (staff changed the PIN meanwhile), and [`AppError::NotFound`] when
+/// the portal was disabled or lost its PIN. The session is stored under the epoch the PIN was checked
+/// under, so it is only ever valid while that epoch is current.
+pub async fn start(app: &App, proof: PinProof, days: i64) -> AppResult<Option<Started>> {
+    let deployment = proof.deployment.to_string();
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    store::insert_session(&mut tx, &secret_hash(&cookie), &deployment.to_string(), now, now + days.max(1) * DAY_MS)
-        .await?;
+    let settings = pin_guard::lock_settings(&mut tx, &deployment).await?.ok_or(AppError::NotFound)?;
+    if !settings.is_enabled() || settings.pin_hash.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    if settings.session_epoch != proof.session_epoch || settings.pin_hash != proof.pin_hash {
+        tracing::info!(deployment.id = %deployment, "portal PIN changed while it was checked: no session");
+        return Ok(None);
+    }
+    let session = random_token();
+    let trust_token = random_token();
+    let expires_at = now + days.max(1) * DAY_MS;
+    store::insert_session(&mut tx, &secret_hash(&session), &deployment, proof.session_epoch, now, expires_at).await?;
+    store::insert_trusted(&mut tx, &secret_hash(&trust_token), &deployment, now).await?;
     tx.commit().await?;
-    Ok(cookie)
+    Ok(Some(Started { session, trust_token }))
 }
 
 /// Whether the cookie value is a valid session for this deployment (unexpired, current epoch, portal
@@ -69,18 +101,8 @@ pub async fn purge_expired(app: &App) -> AppResult<u64> {
     Ok(n)
 }
 
-/// Makes the browser trusted for the deployment; returns the new token for the trust cookie (add it with
-/// [`add_trust_token`]). Call only after a correct PIN.
-pub async fn issue_trust(app: &App, deployment: DeploymentId) -> AppResult<String> {
-    let token = random_token();
-    let mut tx = app.store.begin().await?;
-    store::insert_trusted(&mut tx, &secret_hash(&token), &deployment.to_string(), app.now()).await?;
-    tx.commit().await?;
-    Ok(token)
-}
-
 /// Whether any of the tokens (from the trust cookie, see [`trust_tokens`]) makes the browser trusted for
-/// the deployment.
+/// the deployment: issued within [`TRUST_DAYS`] and not before the deployment's last PIN change.
 pub async fn is_trusted(app: &App, tokens: &[&str], deployment: DeploymentId) -> AppResult<bool> {
     let hashes: Vec<String> =
         tokens.iter().map(|t| t.trim()).filter(|t| well_formed(t)).take(TRUST_MAX_TOKENS).map(secret_hash).collect();

@@ -9,7 +9,7 @@
 //! | `GET /d/{token}` | PIN page, or the device page with a session; 404 unknown, 410 replaced, neutral page when disabled |
 //! | `POST /d/{token}/pin` | checks the PIN (`pin`, `_csrf`) |
 //! | `GET /d/{token}/report[?template=N\|free]` | report form: step 1 picks the kind, step 2 the fields |
-//! | `POST /d/{token}/report` | multipart report → 303 to the confirmation, or 422 with the form filled in |
+//! | `POST /d/{token}/report?_csrf=…` | multipart report → 303 to the confirmation, or 422 with the form filled in |
 //! | `GET /d/{token}/done` | confirmation (number and private status link, from a short-lived signed cookie) |
 //! | `GET`/`POST /d/{token}/cases/{number}/note` | "I have the same problem / more information" on a recent open case |
 //! | `GET /c/{follow}` | the reporter's private status page |
@@ -51,7 +51,11 @@ pub fn router() -> Router<AppState> {
             "/d/{token}/report",
             get(report::form)
                 .post(report::submit)
-                .layer(axum::extract::DefaultBodyLimit::max(tagdesk_app::portal::settings::REPORT_BODY_LIMIT_BYTES)),
+                .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
+                    tagdesk_app::portal::settings::REPORT_BODY_LIMIT_BYTES,
+                ))
+                // One set of upload slots per router (report::UPLOAD_SLOTS).
+                .layer(axum::Extension(report::UploadSlots::new())),
         )
         .route("/d/{token}/done", get(report::done))
         .route("/d/{token}/cases/{number}/note", get(device::note_form).post(device::note))

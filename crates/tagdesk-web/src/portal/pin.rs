@@ -1,6 +1,7 @@
 //! The PIN page and the PIN check. One attempt per submit; the decision (wrong, locked out, throttled in
 //! guarded mode) is `tagdesk_app::portal::pin::attempt`'s. A correct PIN starts a session for this
-//! deployment only and makes the browser trusted for it.
+//! deployment only and makes the browser trusted for it (`session::start`, which refuses when staff
+//! changed the PIN while it was being checked).
 
 use askama::Template;
 use axum::Form;
@@ -9,7 +10,7 @@ use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tagdesk_app::AppError;
-use tagdesk_app::portal::pin::{self as guard, PinOutcome};
+use tagdesk_app::portal::pin::{self as guard, PinOutcome, PinProof};
 use tagdesk_app::portal::{PortalVisit, session};
 use tagdesk_domain::Pin;
 
@@ -110,7 +111,7 @@ pub(super) async fn submit(
     };
     let outcome = guard::attempt(&state.app, visit.deployment.id, form.pin.trim(), &client.0, trusted).await;
     match outcome {
-        Ok(PinOutcome::Correct) => correct(&state, &visitor, &visit, &scope, trust_cookie).await,
+        Ok(PinOutcome::Correct(proof)) => correct(&state, &visitor, &visit, &scope, trust_cookie, proof).await,
         Ok(PinOutcome::Wrong { locked_for_s: None }) => {
             let error = scope.tr.t("pin-wrong");
             page(&state, &visitor, &visit, &scope, StatusCode::UNAUTHORIZED, error)
@@ -145,24 +146,28 @@ async fn correct(
     visit: &PortalVisit,
     scope: &Scope,
     trust_cookie: &str,
+    proof: PinProof,
 ) -> Response {
     let days = state.config.portal_session_days.clamp(1, 365);
-    let id = match session::create_for_days(&state.app, visit.deployment.id, days).await {
-        Ok(id) => id,
-        Err(err) => return failed(state, scope, &err),
-    };
-    let trust = match session::issue_trust(&state.app, visit.deployment.id).await {
-        Ok(token) => token,
+    let started = match session::start(&state.app, proof, days).await {
+        Ok(Some(started)) => started,
+        // Staff changed the PIN while this one was being checked: it is not the PIN any more.
+        Ok(None) => {
+            let error = scope.tr.t("pin-wrong");
+            return page(state, visitor, visit, scope, StatusCode::UNAUTHORIZED, error);
+        }
+        // The portal was switched off meanwhile.
+        Err(AppError::NotFound) => return scope.standard(state, StatusCode::OK, "disabled", None),
         Err(err) => return failed(state, scope, &err),
     };
     let secure = cookies::secure(state);
-    let sessions = cookies::add_session(visitor.cookie(cookies::SESSION).unwrap_or(""), &id, &[]);
+    let sessions = cookies::add_session(visitor.cookie(cookies::SESSION).unwrap_or(""), &started.session, &[]);
     let mut response = Redirect::to(&device_path(visit)).into_response();
     cookies::set(&mut response, cookies::SESSION, &sessions, "/", Some(days * cookies::DAY_S), secure);
     cookies::set(
         &mut response,
         cookies::TRUST,
-        &session::add_trust_token(trust_cookie, &trust),
+        &session::add_trust_token(trust_cookie, &started.trust_token),
         "/",
         Some(session::TRUST_DAYS * cookies::DAY_S),
         secure,

@@ -4,22 +4,36 @@
 //! (templates, by position 1…n, plus `free` when a free description is allowed), and
 //! `?template=<n|free>` shows that kind's fields. The form posts as multipart (photos); every part has a
 //! size limit and photos are checked and re-encoded by `attachments::photo` before the use case runs.
+//!
+//! A report post costs memory (up to the 64 MiB body limit) and CPU (photo decoding), so the order of
+//! checks matters: nothing of the body is read before the visitor's portal session, the form token (in
+//! the form's action URL, `?_csrf=`) and the hourly report quota are checked; at most [`UPLOAD_SLOTS`]
+//! bodies are read and processed at a time (others wait up to [`SLOT_WAIT`], then get the 429 "busy"
+//! page); reading stops after [`BODY_IDLE`] without data or [`BODY_TOTAL`] in all; text parts are capped
+//! in number and total size. Photos are decoded only after the form passed every check the use case
+//! will make (`report::check`) and after they were counted against the client's hourly photo budget
+//! (`report::count_photos`). A form without the query token (an old page) may still carry `_csrf` as a
+//! part, but it must come before any photo: a photo part before a valid token ends the request (403).
+//!
 //! On errors the form comes back (422) with everything typed still filled in, except photos (a note
 //! says so). Success answers 303 to `/d/{token}/done`, which reads the number and the private status
 //! link from a short-lived signed cookie scoped to that path.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Extension, Multipart, Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tagdesk_app::AppError;
 use tagdesk_app::attachments::{PhotoError, ProcessedPhoto, photo};
 use tagdesk_app::portal::report::{self, PortalReport, SubmitOutcome};
 use tagdesk_app::portal::{PortalTemplate, PortalVisit};
-use tagdesk_domain::fields::validate_values;
 use tagdesk_domain::{ContactRule, FieldErrors, FieldKind};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use super::i18n::Tr;
 use super::view::{Frame, Scope, Visitor};
@@ -29,8 +43,21 @@ use crate::client::ClientKey;
 
 /// Largest text part of the form (descriptions are at most 5,000 characters).
 const TEXT_PART_MAX: usize = 64 * 1024;
-/// Most text parts accepted (custom fields, choices).
-const TEXT_PARTS_MAX: usize = 500;
+/// Most text parts accepted (hidden inputs, custom fields, checked choices, contact).
+const TEXT_PARTS_MAX: usize = 100;
+/// Most bytes of all text parts together.
+const TEXT_BYTES_MAX: usize = 512 * 1024;
+/// Report bodies read and processed at the same time (per server).
+pub(super) const UPLOAD_SLOTS: usize = 4;
+/// How long a report waits for one of the [`UPLOAD_SLOTS`] (without reading its body) before it is
+/// answered with the "busy" page.
+const SLOT_WAIT: Duration = Duration::from_secs(10);
+/// The `Retry-After` of the "busy" page when every upload slot is taken.
+const SLOTS_RETRY_AFTER_S: i64 = 60;
+/// Longest pause between two pieces of a report's body: a stalled upload is dropped.
+const BODY_IDLE: Duration = Duration::from_secs(30);
+/// Longest time reading one report's body (5 photos of 4 MB need about 1.3 Mbit/s).
+const BODY_TOTAL: Duration = Duration::from_secs(120);
 /// How long the confirmation cookie lives.
 const DONE_MAX_AGE_S: i64 = 600;
 /// Bytes per MB in the photo limit.
@@ -145,7 +172,6 @@ struct FormPage {
 /// What the visitor typed (all text; photos are never kept).
 #[derive(Debug, Default)]
 struct Typed {
-    csrf: String,
     template: String,
     idempotency_key: String,
     description: String,
@@ -436,6 +462,16 @@ pub(super) async fn form(
     }
 }
 
+/// The upload slots of the report route (one semaphore per router, see [`UPLOAD_SLOTS`]).
+#[derive(Clone)]
+pub(super) struct UploadSlots(Arc<Semaphore>);
+
+impl UploadSlots {
+    pub(super) fn new() -> Self {
+        Self(Arc::new(Semaphore::new(UPLOAD_SLOTS)))
+    }
+}
+
 /// A photo part as received.
 struct Upload {
     name: String,
@@ -452,20 +488,55 @@ struct Received {
 enum ReadError {
     TooLarge,
     Malformed,
+    /// No valid form token before the first photo (or at all).
+    Forbidden,
+    /// The body stalled ([`BODY_IDLE`]) or took too long ([`BODY_TOTAL`]).
+    TimedOut,
 }
 
-/// Reads one part into memory, up to `max` bytes; `Ok(None)` when it was larger (the rest is drained).
-async fn read_part(field: &mut axum::extract::multipart::Field<'_>, max: usize) -> Result<Option<Vec<u8>>, ReadError> {
+/// The form token check while reading: already done (query) or still to be done with a `_csrf` part.
+struct CsrfGate<'a> {
+    key: &'a [u8],
+    session: &'a str,
+    verified: bool,
+}
+
+/// The time limits of reading one body.
+struct Deadline(Instant);
+
+impl Deadline {
+    fn start() -> Self {
+        Self(Instant::now() + BODY_TOTAL)
+    }
+
+    /// `future`, unless the body stalls or the total time is up first.
+    async fn wait<F: Future>(&self, future: F) -> Result<F::Output, ReadError> {
+        let until = self.0.min(Instant::now() + BODY_IDLE);
+        tokio::time::timeout_at(until, future).await.map_err(|_| ReadError::TimedOut)
+    }
+}
+
+/// Reads one part into memory, up to `max` bytes; `Ok(None)` when it was larger: then the rest is drained
+/// when `drain` (to go on with the form), else reading stops at once.
+async fn read_part(
+    field: &mut axum::extract::multipart::Field<'_>,
+    max: usize,
+    drain: bool,
+    deadline: &Deadline,
+) -> Result<Option<Vec<u8>>, ReadError> {
     let mut bytes = Vec::new();
     let mut over = false;
     loop {
-        match field.chunk().await {
+        match deadline.wait(field.chunk()).await? {
             Ok(Some(chunk)) => {
                 if !over && bytes.len() + chunk.len() <= max {
                     bytes.extend_from_slice(&chunk);
                 } else {
                     over = true;
                     bytes = Vec::new();
+                    if !drain {
+                        return Ok(None);
+                    }
                 }
             }
             Ok(None) => break,
@@ -476,15 +547,22 @@ async fn read_part(field: &mut axum::extract::multipart::Field<'_>, max: usize) 
     Ok((!over).then_some(bytes))
 }
 
-async fn receive(mut multipart: Multipart, visit: &PortalVisit, tr: &Tr) -> Result<Received, ReadError> {
+async fn receive(
+    mut multipart: Multipart,
+    visit: &PortalVisit,
+    tr: &Tr,
+    mut csrf: CsrfGate<'_>,
+) -> Result<Received, ReadError> {
+    let deadline = Deadline::start();
     let settings = &visit.settings;
     let max_photo = usize::try_from(settings.max_photo_bytes).unwrap_or(usize::MAX);
     let max_count = usize::try_from(settings.max_photos).unwrap_or(0);
     let mut received = Received { typed: Typed::default(), uploads: Vec::new(), photo_errors: Vec::new() };
     let mut text_parts = 0_usize;
+    let mut text_bytes = 0_usize;
     let mut photo_parts = 0_usize;
     loop {
-        let mut field = match multipart.next_field().await {
+        let mut field = match deadline.wait(multipart.next_field()).await? {
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(ReadError::TooLarge),
@@ -492,24 +570,29 @@ async fn receive(mut multipart: Multipart, visit: &PortalVisit, tr: &Tr) -> Resu
         };
         let name = field.name().unwrap_or("").to_owned();
         if name == "photos" {
+            // Not one byte of a photo before the form token is known to be right.
+            if !csrf.verified {
+                return Err(ReadError::Forbidden);
+            }
             let file_name: String =
                 field.file_name().unwrap_or("").chars().filter(|c| !c.is_control()).take(80).collect();
             let file_name = if file_name.is_empty() { tr.t("report-photo-unnamed") } else { file_name };
             if !settings.photos_allowed || max_count == 0 {
-                if read_part(&mut field, 0).await?.is_none() {
+                if read_part(&mut field, 0, true, &deadline).await?.is_none() {
                     received.photo_errors.push(tr.t("err-photos-off"));
                 }
                 continue;
             }
-            match read_part(&mut field, max_photo).await? {
+            // Photos over the count are drained without being kept.
+            let max = if photo_parts < max_count { max_photo } else { 0 };
+            match read_part(&mut field, max, true, &deadline).await? {
                 // "No file chosen" still sends an empty part.
                 Some(bytes) if bytes.is_empty() => {}
                 Some(bytes) => {
                     photo_parts += 1;
-                    if photo_parts <= max_count {
-                        received.uploads.push(Upload { name: file_name, bytes });
-                    }
+                    received.uploads.push(Upload { name: file_name, bytes });
                 }
+                None if photo_parts >= max_count => photo_parts += 1,
                 None => {
                     photo_parts += 1;
                     received.photo_errors.push(tr.with(
@@ -524,13 +607,22 @@ async fn receive(mut multipart: Multipart, visit: &PortalVisit, tr: &Tr) -> Resu
         if text_parts > TEXT_PARTS_MAX {
             return Err(ReadError::TooLarge);
         }
-        let Some(bytes) = read_part(&mut field, TEXT_PART_MAX).await? else {
+        let max = TEXT_PART_MAX.min(TEXT_BYTES_MAX - text_bytes);
+        let Some(bytes) = read_part(&mut field, max, false, &deadline).await? else {
             return Err(ReadError::TooLarge);
         };
+        text_bytes += bytes.len();
         let value = String::from_utf8_lossy(&bytes).into_owned();
         let typed = &mut received.typed;
         match name.as_str() {
-            "_csrf" => typed.csrf = value,
+            // The form token as a part (forms without it in the action URL): checked on arrival.
+            "_csrf" if !csrf.verified => {
+                if !csrf::form_token_ok(csrf.key, csrf.session, &value) {
+                    return Err(ReadError::Forbidden);
+                }
+                csrf.verified = true;
+            }
+            "_csrf" => {}
             "template" => typed.template = value,
             "idempotency_key" => typed.idempotency_key = value,
             "description" => typed.description = value,
@@ -547,42 +639,19 @@ async fn receive(mut multipart: Multipart, visit: &PortalVisit, tr: &Tr) -> Resu
             }
         }
     }
+    if !csrf.verified {
+        return Err(ReadError::Forbidden);
+    }
     if photo_parts > max_count && max_count > 0 {
         received.photo_errors.insert(0, tr.n("report-photos-too-many", "count", max_count));
     }
     Ok(received)
 }
 
-/// The checks the use case would make that need nothing but the form, so that a form refused for its
-/// photos also shows its other mistakes at once (the use case stays the authority: it checks again).
-fn prevalidate(visit: &PortalVisit, choice: Choice, typed: &Typed) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    if let Some(template) = choice.template(visit)
-        && let Err(field_errors) =
-            validate_values(&template.fields, |key| typed.fields.get(key).cloned().unwrap_or_default())
-    {
-        for e in field_errors.iter() {
-            errors.add(&e.field, &e.message);
-        }
-    }
-    if choice == Choice::Free && typed.description.trim().is_empty() {
-        errors.add("description", "This field is required.");
-    }
-    let (need_name, need_email, need_phone, need_one) = visit.settings.contact_rule.requirements();
-    let (name, email, phone) = (typed.reporter_name.trim(), typed.reporter_email.trim(), typed.reporter_phone.trim());
-    if need_name && name.is_empty() {
-        errors.add("reporter_name", "Enter your name.");
-    }
-    if need_email && email.is_empty() {
-        errors.add("reporter_email", "Enter your email address.");
-    }
-    if need_phone && phone.is_empty() {
-        errors.add("reporter_phone", "Enter your phone number.");
-    }
-    if need_one && email.is_empty() && phone.is_empty() && !need_email && !need_phone {
-        errors.add("reporter_email", "Enter an email address or a phone number so we can reach you.");
-    }
-    errors
+/// The `_csrf` value of the action URL's query, if any.
+fn query_csrf(query: Option<&str>) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).unwrap_or_default();
+    pairs.into_iter().find(|(name, _)| name == "_csrf").map(|(_, value)| value)
 }
 
 /// `POST /d/{token}/report` (multipart).
@@ -591,6 +660,8 @@ pub(super) async fn submit(
     visitor: Visitor,
     client: ClientKey,
     Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+    Extension(slots): Extension<UploadSlots>,
     multipart: Multipart,
 ) -> Response {
     let (visit, scope) = match open(&state, &visitor, &token).await {
@@ -599,19 +670,38 @@ pub(super) async fn submit(
     };
     let back = Some(device_path(&visit));
     let scope = scope.at(format!("{}/report", device_path(&visit)));
-    let received = match receive(multipart, &visit, &scope.tr).await {
-        Ok(received) => received,
-        Err(ReadError::TooLarge) => return scope.too_large(&state, back),
-        Err(ReadError::Malformed) => return scope.csrf_failed(&state, back),
-    };
+    // Session, form token and quota first: none of them needs the body, and a refused post must not cost
+    // the memory of reading it.
     let session = match session_id(&state, &visitor, &visit).await {
         Ok(Some(session)) => session,
         Ok(None) => return Redirect::to(&device_path(&visit)).into_response(),
         Err(err) => return failed(&state, &scope, &err),
     };
-    if !csrf::form_token_ok(&state.config.secret_key, &session, &received.typed.csrf) {
-        return scope.csrf_failed(&state, back);
+    let key = &state.config.secret_key;
+    let verified = match query_csrf(query.as_deref()) {
+        Some(value) if csrf::form_token_ok(key, &session, &value) => true,
+        Some(_) => return scope.csrf_failed(&state, back),
+        None => false,
+    };
+    match report::check_quota(&state.app, &visit, &client.0).await {
+        Ok(()) => {}
+        Err(AppError::RateLimited { retry_after_s }) => return scope.busy(&state, retry_after_s, back),
+        Err(err) => return failed(&state, &scope, &err),
     }
+    // Held until the photos are processed: bounds the memory and CPU of concurrent uploads.
+    let Ok(Ok(_slot)) = tokio::time::timeout(SLOT_WAIT, slots.0.clone().acquire_owned()).await else {
+        return scope.busy(&state, SLOTS_RETRY_AFTER_S, back);
+    };
+    let gate = CsrfGate { key, session: &session, verified };
+    let received = match receive(multipart, &visit, &scope.tr, gate).await {
+        Ok(received) => received,
+        Err(ReadError::TooLarge) => return scope.too_large(&state, back),
+        Err(ReadError::Malformed | ReadError::Forbidden) => return scope.csrf_failed(&state, back),
+        Err(ReadError::TimedOut) => {
+            let text = vec![scope.tr.t("too-large-text")];
+            return scope.message(&state, StatusCode::REQUEST_TIMEOUT, "too-large", text, back);
+        }
+    };
     let typed = &received.typed;
     let Some(choice) = Choice::parse(&typed.template, &visit) else {
         // The kind offered when the form was shown is gone: start again at step 1.
@@ -622,14 +712,46 @@ pub(super) async fn submit(
         let form = FormState { choice, typed, errors, photos_again: sent_photos, keep_key: true };
         form_page(&state, &visit, &scope, &session, status, form)
     };
-    if !received.photo_errors.is_empty() {
-        let mut errors = prevalidate(&visit, choice, typed);
+    let input = PortalReport {
+        template: match choice {
+            Choice::Template(index) => Some(index),
+            Choice::Free => None,
+        },
+        title: String::new(),
+        description: typed.description.clone(),
+        fields: typed.fields.clone(),
+        reporter_name: typed.reporter_name.clone(),
+        reporter_email: typed.reporter_email.clone(),
+        reporter_phone: typed.reporter_phone.clone(),
+        honeypot: typed.website.clone(),
+        idempotency_key: typed.idempotency_key.clone(),
+        language: scope.lang().code().to_owned(),
+    };
+    // A bot that filled the honeypot gets neither checks nor photo processing (the use case pretends).
+    let honeypot = !typed.website.trim().is_empty();
+    let mut errors = FieldErrors::new();
+    if !honeypot {
+        // Every check the use case will make, before a single photo is decoded.
+        match report::check(&visit, &input, received.uploads.len()) {
+            Ok(()) => {}
+            Err(AppError::Invalid(found)) => errors = found,
+            Err(err) => return failed(&state, &scope, &err),
+        }
+    }
+    if !received.photo_errors.is_empty() && errors.get("photos").is_none() {
         errors.add("photos", received.photo_errors.join(" "));
+    }
+    if !errors.is_empty() {
         return retry(errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    // A bot that filled the honeypot gets no photo processing.
     let mut photos: Vec<ProcessedPhoto> = Vec::with_capacity(received.uploads.len());
-    if typed.website.trim().is_empty() {
+    if !honeypot && !received.uploads.is_empty() {
+        // Counted before decoding, whatever becomes of this report.
+        match report::count_photos(&state.app, &client.0, received.uploads.len()).await {
+            Ok(()) => {}
+            Err(AppError::RateLimited { retry_after_s }) => return scope.busy(&state, retry_after_s, back),
+            Err(err) => return failed(&state, &scope, &err),
+        }
         let max_bytes = usize::try_from(visit.settings.max_photo_bytes).unwrap_or(usize::MAX);
         let mut messages = Vec::new();
         for upload in received.uploads {
@@ -653,21 +775,6 @@ pub(super) async fn submit(
             return retry(errors, StatusCode::UNPROCESSABLE_ENTITY);
         }
     }
-    let input = PortalReport {
-        template: match choice {
-            Choice::Template(index) => Some(index),
-            Choice::Free => None,
-        },
-        title: String::new(),
-        description: typed.description.clone(),
-        fields: typed.fields.clone(),
-        reporter_name: typed.reporter_name.clone(),
-        reporter_email: typed.reporter_email.clone(),
-        reporter_phone: typed.reporter_phone.clone(),
-        honeypot: typed.website.clone(),
-        idempotency_key: typed.idempotency_key.clone(),
-        language: scope.lang().code().to_owned(),
-    };
     match report::submit(&state.app, &visit, &input, &photos, &client.0).await {
         Ok(outcome) => {
             let path = format!("{}/done", device_path(&visit));

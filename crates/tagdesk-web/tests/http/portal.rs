@@ -32,7 +32,7 @@ both_backends!(
     portal_cookies_are_secure_when_the_public_url_is_https,
     the_device_page_shows_this_device_and_its_recent_cases_without_reporter_data,
     a_report_with_a_template_creates_a_portal_case_in_two_steps,
-    a_free_report_gets_the_default_assignee_and_a_derived_title,
+    a_free_report_gets_the_default_assignee_and_a_neutral_title,
     the_follow_page_shows_one_case_and_only_public_comments_without_a_session,
     validation_errors_answer_422_with_everything_typed_filled_in,
     a_session_for_one_deployment_gives_nothing_at_another,
@@ -53,6 +53,8 @@ both_backends!(
     photos_are_checked_by_content_re_encoded_and_attached,
     a_confirmation_belongs_to_its_own_label,
     the_hourly_report_quota_answers_429_with_a_clear_page,
+    a_report_post_is_refused_before_its_body_is_read,
+    photos_are_processed_only_for_valid_forms_within_the_hourly_photo_budget,
 );
 
 /// The site PIN (not obvious, and not a substring of anything the pages show).
@@ -135,6 +137,11 @@ async fn site(app: &TestApp) -> Site {
     .await;
     let token = acme.portal_token(robot).await;
     Site { acme, north, robot, token, template }
+}
+
+/// Borrowed `(name, value)` pairs of a filled-in form.
+fn fields_of(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
 }
 
 /// A visitor who entered the right PIN at the label `token`.
@@ -632,7 +639,7 @@ async fn a_report_with_a_template_creates_a_portal_case_in_two_steps(app: &TestA
     assert!(!device.text().contains("Rita") && !device.text().contains("Squeaks when"));
 }
 
-async fn a_free_report_gets_the_default_assignee_and_a_derived_title(app: &TestApp) {
+async fn a_free_report_gets_the_default_assignee_and_a_neutral_title(app: &TestApp) {
     let s = site(app).await;
     let (tech, _) = s.acme.member("tech", &[(s.north, DeploymentRole::Technician)]).await;
     set_default_assignee(app, &s.acme, s.north, tech).await;
@@ -644,10 +651,26 @@ async fn a_free_report_gets_the_default_assignee_and_a_derived_title(app: &TestA
     let case = case_by_number(&s, number).await;
     assert_eq!(case.origin, CaseOrigin::Portal);
     assert_eq!(case.template_id, None);
-    assert_eq!(case.title, "Display flickers");
+    // Titles are public to everyone with the PIN: never taken from what the visitor typed.
+    assert_eq!(case.title, "Problem report");
     assert_eq!(case.description, "Display flickers\nSince this morning.");
     assert_eq!(case.assignee_id, Some(tech));
     assert_eq!(case.device_id, Some(s.robot));
+    let device_page = visitor.get(&format!("/d/{}", s.token)).await;
+    let titles = device_page.html().texts_of("ul.cases .case-title");
+    assert_eq!(titles, vec![format!("#{number} Problem report")]);
+    assert!(!device_page.text().contains("Display flickers"), "the description stays off the device page");
+    // A template's pre-filled title is used as it is.
+    let sent = visitor
+        .submit_report(
+            &s.token,
+            "1",
+            &[("field.f1", "Wheel"), ("reporter_name", "Rita"), ("reporter_email", "rita@example.com")],
+        )
+        .await;
+    sent.expect_status(303, "template report");
+    let (number, _) = confirmation(&visitor, &s.token, &sent).await;
+    assert_eq!(case_by_number(&s, number).await.title, "Damage reported");
 }
 
 async fn the_follow_page_shows_one_case_and_only_public_comments_without_a_session(app: &TestApp) {
@@ -667,7 +690,7 @@ async fn the_follow_page_shows_one_case_and_only_public_comments_without_a_sessi
     response.expect_status(200, "follow-up page without a session");
     let html = response.html();
     assert_eq!(html.text_of("h1"), Some(format!("Case #{first}")));
-    assert_eq!(html.text_of("p.case-title").as_deref(), Some("Wheel squeaks loudly"));
+    assert_eq!(html.text_of("p.case-title").as_deref(), Some("Problem report"));
     assert_eq!(html.texts_of("dl.facts dt"), vec!["Status", "Reported on"]);
     assert_eq!(html.texts_of("dl.facts dd").first().map(String::as_str), Some("Open"));
     assert!(html.has("dl.facts time[datetime]"), "submission date");
@@ -1237,7 +1260,26 @@ async fn portal_forms_without_their_csrf_token_are_refused(app: &TestApp) {
     let foreign = fill(&filled, &[("_csrf", &others_csrf)]);
     let foreign: Vec<(&str, &str)> = foreign.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     visitor.post_multipart(&report_path, &foreign, &[]).await.expect_status(403, "report with another session's _csrf");
+    // The form's action URL carries the token: checked before the body is read, and it is enough alone.
+    let action = visitor
+        .get(&format!("{report_path}?template=free"))
+        .await
+        .html()
+        .attr("form[method=\"post\"]", "action")
+        .expect("form action");
+    let my_csrf = form_csrf(&visitor, &s.token).await;
+    assert_eq!(action, format!("{report_path}?_csrf={my_csrf}"));
+    let forged = format!("{report_path}?_csrf=0000000000000000000000000000000000000000000000000000000000000000");
+    let others = format!("{report_path}?_csrf={others_csrf}");
+    for (path, what) in [(&forged, "forged query token"), (&others, "another session's query token")] {
+        // Even with a valid token as a part: a wrong token in the query is refused.
+        let response = visitor.post_multipart(path, &fields_of(&filled), &[]).await;
+        response.expect_status(403, what);
+        assert_eq!(response.html().text_of("h1").as_deref(), Some("This form has expired"), "{what}");
+    }
     assert!(s.acme.cases_at(s.north).await.len() == 1, "no case from refused forms");
+    visitor.post_multipart(&action, &without, &[]).await.expect_status(303, "the query token alone");
+    assert!(s.acme.cases_at(s.north).await.len() == 2, "the report with the query token");
 
     let note_path = format!("/d/{}/cases/{}/note", s.token, mine.number.0);
     visitor.post_form(&note_path, &[("body", "Me too")]).await.expect_status(403, "note without _csrf");
@@ -1329,10 +1371,14 @@ async fn hostile_names_and_markdown_are_escaped_everywhere(app: &TestApp) {
     assert_inert(&done, "confirmation");
     let follow = done.html().attr(".link a", "href").expect("status link");
     let follow = follow.strip_prefix(PUBLIC_URL).expect("public URL").to_owned();
+    // A portal case gets a neutral title; staff may still type a hostile one.
+    staff_case(app, &acme, north, Some(device), "<script>alert(10)</script>").await;
     let listed = visitor.get(&format!("/d/{token}")).await;
     assert_inert(&listed, "device page with a hostile case title");
-    assert!(listed.html().texts_of("ul.cases .case-title").iter().any(|t| t.contains("<script>alert(8)</script>")));
-    let case = acme.cases_at(north).await.into_iter().next().expect("case");
+    let titles = listed.html().texts_of("ul.cases .case-title");
+    assert!(titles.iter().any(|t| t.contains("<script>alert(10)</script>")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.ends_with(" Problem report")) && !listed.text().contains("alert(8)"), "{titles:?}");
+    let case = acme.cases_at(north).await.into_iter().find(|c| c.origin == CaseOrigin::Portal).expect("portal case");
     cases::comment(&app.app, &acme.system(), case.id, "<script>alert(9)</script> <img src=x onerror=alert(9)>", true)
         .await
         .expect("comment");
@@ -1604,4 +1650,153 @@ async fn the_hourly_report_quota_answers_429_with_a_clear_page(app: &TestApp) {
     assert!(over.header("retry-after").and_then(|v| v.parse::<i64>().ok()).is_some_and(|s| (1..=3601).contains(&s)));
     assert_contact(&over, "quota page");
     assert_eq!(s.acme.cases_at(s.north).await.len(), usize::try_from(quota).expect("quota"), "nothing over the quota");
+}
+
+/// Sends the head of a 50 MB report post to `path` over a real connection, then `start` (the beginning of
+/// the body), and never the rest; returns what the server answers (status line and headers) — it has to
+/// answer without the body.
+async fn answer_to_a_stalled_post(app: &TestApp, path: &str, cookie: Option<String>, start: &[u8]) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let router = app.service();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary={STALL_BOUNDARY}\r\n\
+         Content-Length: 50000000\r\n"
+    );
+    if let Some(cookie) = cookie {
+        head.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    head.push_str("\r\n");
+    let start = start.to_vec();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
+        stream.write_all(head.as_bytes()).expect("send head");
+        stream.write_all(&start).expect("send the start of the body");
+        let mut answer = vec![0_u8; 64 * 1024];
+        let n = stream.read(&mut answer).expect("an answer while the body is still incomplete");
+        String::from_utf8_lossy(&answer[..n]).into_owned()
+    })
+    .await
+    .expect("client");
+    server.abort();
+    answer
+}
+
+const STALL_BOUNDARY: &str = "----tagdesk-stalled-boundary";
+
+/// The head of a photo part (the photo itself never follows).
+fn photo_part_head() -> Vec<u8> {
+    format!(
+        "--{STALL_BOUNDARY}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"big.png\"\r\n\
+         Content-Type: image/png\r\n\r\nPNG bytes"
+    )
+    .into_bytes()
+}
+
+#[track_caller]
+fn assert_status_line(answer: &str, status: u16, context: &str) {
+    let first = answer.lines().next().unwrap_or_default();
+    assert!(first.starts_with(&format!("HTTP/1.1 {status} ")), "{context}: {first:?}");
+}
+
+/// Finding: the report post used to buffer the whole body (up to 64 MiB) before looking at the session
+/// or the form token. Now every refusal comes back while the body is still being sent.
+async fn a_report_post_is_refused_before_its_body_is_read(app: &TestApp) {
+    let s = site(app).await;
+    let path = format!("/d/{}/report", s.token);
+
+    // No session, no token: the device page (the PIN), at once.
+    let answer = answer_to_a_stalled_post(app, &path, None, &photo_part_head()).await;
+    assert_status_line(&answer, 303, "no session");
+    assert!(answer.contains(&format!("location: /d/{}\r\n", s.token)), "to the PIN page: {answer}");
+    let stranger = app.visitor();
+    stranger.get(&format!("/d/{}", s.token)).await.expect_status(200, "PIN page");
+    let answer = answer_to_a_stalled_post(app, &path, stranger.cookie_header(), &photo_part_head()).await;
+    assert_status_line(&answer, 303, "cookies but no session");
+
+    // A session, but a wrong token in the query: 403 before the body.
+    let visitor = signed_in(app, &s.token).await;
+    let other = signed_in(app, &s.token).await;
+    let others_csrf = form_csrf(&other, &s.token).await;
+    let cookie = visitor.cookie_header();
+    let answer =
+        answer_to_a_stalled_post(app, &format!("{path}?_csrf={others_csrf}"), cookie.clone(), &photo_part_head()).await;
+    assert_status_line(&answer, 403, "another session's token in the query");
+
+    // A session without a token in the query: a photo before the `_csrf` part is refused on its first bytes.
+    let answer = answer_to_a_stalled_post(app, &path, cookie.clone(), &photo_part_head()).await;
+    assert_status_line(&answer, 403, "a photo before the form token");
+    // So is a wrong `_csrf` part, before any photo.
+    let wrong = format!(
+        "--{STALL_BOUNDARY}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{others_csrf}\r\n{}",
+        String::from_utf8_lossy(&photo_part_head())
+    );
+    let answer = answer_to_a_stalled_post(app, &path, cookie, wrong.as_bytes()).await;
+    assert_status_line(&answer, 403, "another session's _csrf part");
+
+    // Over the hourly report quota: refused before the body as well.
+    let quota = tagdesk_app::portal::report::CLIENT_QUOTA_PER_HOUR;
+    for i in 0..quota {
+        let description = format!("Report {i}");
+        let fields =
+            [("description", description.as_str()), ("reporter_name", "Rita"), ("reporter_email", "rita@example.com")];
+        visitor.submit_report(&s.token, "free", &fields).await.expect_status(303, "within the quota");
+    }
+    let mine = form_csrf(&visitor, &s.token).await;
+    let answer =
+        answer_to_a_stalled_post(app, &format!("{path}?_csrf={mine}"), visitor.cookie_header(), &photo_part_head())
+            .await;
+    assert_status_line(&answer, 429, "over the quota");
+    assert_eq!(s.acme.cases_at(s.north).await.len(), usize::try_from(quota).expect("quota"), "nothing else stored");
+
+    // Plain requests without a session store nothing and say the same.
+    let (body, content_type) = multipart_form(&[("description", "x")], &[]);
+    let response = app.send(request(Method::POST, &path, &[(CONTENT_TYPE.as_str(), content_type)], body)).await;
+    response.expect_status(303, "no session");
+    assert_eq!(response.location(), format!("/d/{}", s.token));
+}
+
+/// Finding: photos were decoded before any quota or form check, and failed reports counted nothing.
+async fn photos_are_processed_only_for_valid_forms_within_the_hourly_photo_budget(app: &TestApp) {
+    let s = site(app).await;
+    let visitor = signed_in(app, &s.token).await;
+    let path = format!("/d/{}/report", s.token);
+    let form = visitor.report_form(&s.token, "free").await;
+    let max = 5; // the site's photo limit (the default)
+    let photos: Vec<(&str, &str, &str, &[u8])> =
+        (0..max).map(|_| ("photos", "p.png", "image/png", b"not a photo at all".as_slice())).collect();
+
+    // A form that will be refused anyway (no contact): its photos are never looked at, nor counted.
+    let incomplete = fill(&form, &[("description", "Cracked")]);
+    for _ in 0..10 {
+        let response = visitor.post_multipart(&path, &fields_of(&incomplete), &photos).await;
+        response.expect_status(422, "missing contact");
+        let html = response.html();
+        assert!(html.text_of("#f-reporter_email-error").is_some(), "the contact error");
+        assert_eq!(html.text_of("#f-photos-error"), None, "photos were not decoded");
+        assert!(html.text_of(".notice.warn").is_some_and(|t| t.contains("add your photos again")));
+    }
+
+    // Complete forms: every photo counts against the client's hourly budget before decoding, even when
+    // the report then fails.
+    let complete =
+        fill(&form, &[("description", "Cracked"), ("reporter_name", "Rita"), ("reporter_email", "rita@example.com")]);
+    let budget = usize::try_from(tagdesk_app::portal::report::PHOTO_QUOTA_PER_HOUR).expect("budget");
+    for i in 0..budget / max {
+        let response = visitor.post_multipart(&path, &fields_of(&complete), &photos).await;
+        response.expect_status(422, &format!("post {i}: not photos"));
+        assert!(response.html().text_of("#f-photos-error").is_some_and(|t| t.contains("not a JPEG, PNG or WebP")));
+    }
+    let over = visitor.post_multipart(&path, &fields_of(&complete), &photos[..1]).await;
+    over.expect_status(429, "the photo budget is used up");
+    assert_eq!(over.html().text_of("h1").as_deref(), Some("Too many reports at the moment"));
+    assert!(over.header("retry-after").and_then(|v| v.parse::<i64>().ok()).is_some_and(|s| (1..=3601).contains(&s)));
+    assert!(s.acme.cases_at(s.north).await.is_empty(), "nothing stored");
+
+    // Reports without photos are not affected by the photo budget.
+    visitor.post_multipart(&path, &fields_of(&complete), &[]).await.expect_status(303, "report without photos");
+    assert_eq!(s.acme.cases_at(s.north).await.len(), 1);
 }
