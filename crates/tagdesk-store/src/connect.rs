@@ -93,8 +93,10 @@ impl Store {
                     format!("{url}?mode=rwc")
                 };
                 let options = AnyConnectOptions::from_str(&url).map_err(unreachable)?.disable_statement_logging();
+                // An SQLite file cannot drop a connection, so checking one out needs no ping.
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| sqlite_pragmas(conn))
                     .connect_with(options.clone())
                     .await
@@ -102,6 +104,7 @@ impl Store {
                 sqlx::query("PRAGMA journal_mode = WAL").execute(&write).await.map_err(unreachable)?;
                 let read = AnyPoolOptions::new()
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| sqlite_pragmas(conn))
                     .connect_with(options)
                     .await

@@ -1,0 +1,2 @@
+-- GET one static asset (the ceiling); only the summary line is added.
+dofile(os.getenv("BENCH_LIB") .. "/common.lua")
