@@ -194,6 +194,7 @@ pub async fn create(app: &App, actor: &Actor, input: &DeploymentInput) -> AppRes
     )
     .await?;
     tx.commit().await?;
+    app.portal_cache.clear();
     get(app, actor, id).await
 }
 
@@ -259,6 +260,7 @@ pub async fn update(app: &App, actor: &Actor, id: DeploymentId, input: &Deployme
     )
     .await?;
     tx.commit().await?;
+    app.portal_cache.clear();
     get(app, actor, id).await
 }
 
@@ -287,6 +289,7 @@ pub async fn delete(app: &App, actor: &Actor, id: DeploymentId) -> AppResult<()>
     )
     .await?;
     tx.commit().await?;
+    app.portal_cache.clear();
     Ok(())
 }
 

@@ -114,6 +114,7 @@ pub async fn create(app: &App, actor: &Actor, input: &DeviceInput) -> AppResult<
     audit::record(&mut tx, actor, "device.created", ("device", &id), summary, now).await?;
     let row = devices::get(&mut tx, &workspace, &id).await?.ok_or_else(|| vanished(&id))?;
     tx.commit().await?;
+    app.portal_cache.clear();
     DeviceView::from_row(row)
 }
 
@@ -155,6 +156,7 @@ pub async fn update(app: &App, actor: &Actor, id: DeviceId, input: &DeviceInput)
     audit::record(&mut tx, actor, "device.updated", ("device", &row.id), summary, now).await?;
     let row = devices::get(&mut tx, &workspace, &row.id).await?.ok_or_else(|| vanished(&row.id))?;
     tx.commit().await?;
+    app.portal_cache.clear();
     DeviceView::from_row(row)
 }
 
@@ -189,6 +191,7 @@ pub async fn move_to(app: &App, actor: &Actor, id: DeviceId, target: DeploymentI
     audit::record(&mut tx, actor, "device.moved", ("device", &row.id), summary, now).await?;
     let row = devices::get(&mut tx, &workspace, &row.id).await?.ok_or_else(|| vanished(&row.id))?;
     tx.commit().await?;
+    app.portal_cache.clear();
     DeviceView::from_row(row)
 }
 
@@ -216,6 +219,7 @@ async fn set_archived(app: &App, actor: &Actor, id: DeviceId, archived: bool) ->
     audit::record(&mut tx, actor, action, ("device", &row.id), summary, now).await?;
     let row = devices::get(&mut tx, &workspace, &row.id).await?.ok_or_else(|| vanished(&row.id))?;
     tx.commit().await?;
+    app.portal_cache.clear();
     DeviceView::from_row(row)
 }
 

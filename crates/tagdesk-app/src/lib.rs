@@ -34,13 +34,20 @@ pub struct App {
     pub attachments: Arc<dyn attachments::storage::AttachmentStore>,
     /// Time source (injected so tests can move time).
     pub clock: Arc<dyn Clock>,
+    /// Short-lived cache of portal lookups (see [`portal::cache`]).
+    pub portal_cache: Arc<portal::cache::PortalCache>,
 }
 
 impl App {
     /// An app on `store` with the system clock and no attachment store: saving a photo fails until
     /// [`App::with_attachments`] sets one (`serve` always does).
     pub fn new(store: Store) -> Self {
-        Self { store, attachments: Arc::new(attachments::storage::NoStore), clock: Arc::new(SystemClock) }
+        Self {
+            store,
+            attachments: Arc::new(attachments::storage::NoStore),
+            clock: Arc::new(SystemClock),
+            portal_cache: Arc::default(),
+        }
     }
 
     /// The same app storing attachment bytes in `attachments`.

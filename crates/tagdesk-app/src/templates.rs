@@ -220,6 +220,7 @@ pub async fn create(app: &App, actor: &Actor, input: &TemplateInput) -> AppResul
         .await?;
     let row = templates::get(&mut tx, &workspace_id, &id).await?.or_not_found()?;
     tx.commit().await?;
+    app.portal_cache.clear();
     view_of(row)
 }
 
@@ -253,6 +254,7 @@ pub async fn update(app: &App, actor: &Actor, id: CaseTemplateId, input: &Templa
     audit::record(&mut tx, actor, "template.updated", ("case_template", &id), summary, now).await?;
     let row = templates::get(&mut tx, &workspace_id, &id).await?.or_not_found()?;
     tx.commit().await?;
+    app.portal_cache.clear();
     view_of(row)
 }
 
@@ -273,5 +275,6 @@ pub async fn set_active(app: &App, actor: &Actor, id: CaseTemplateId, active: bo
     audit::record(&mut tx, actor, action, ("case_template", &id), format!("Template {}", current.name), now).await?;
     let row = templates::get(&mut tx, &workspace_id, &id).await?.or_not_found()?;
     tx.commit().await?;
+    app.portal_cache.clear();
     view_of(row)
 }

@@ -103,7 +103,7 @@ impl World {
         let db = TestDb::new().await;
         let clock = Arc::new(ManualClock::new(T0));
         let photos = Arc::new(MemoryStore::default());
-        let app = App { store: db.store.clone(), attachments: photos.clone(), clock: clock.clone() };
+        let app = App { attachments: photos.clone(), clock: clock.clone(), ..App::new(db.store.clone()) };
         let workspace = WorkspaceId::new();
         let mut tx = app.store.begin().await.expect("begin");
         workspaces::insert(&mut tx, &workspace.to_string(), &format!("W {workspace}"), T0).await.expect("workspace");

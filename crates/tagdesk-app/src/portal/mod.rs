@@ -14,6 +14,7 @@
 //! - [`follow`]: the reporter's private status page.
 //! - [`outbox`]: durable outbox entries written in the use cases' transactions.
 
+pub mod cache;
 pub mod follow;
 pub mod outbox;
 pub mod pin;

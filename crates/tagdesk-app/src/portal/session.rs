@@ -89,8 +89,16 @@ pub async fn validate(app: &App, cookie: &str, deployment: DeploymentId) -> AppR
     if !well_formed(cookie) {
         return Ok(false);
     }
+    let (id_hash, deployment, now) = (secret_hash(cookie), deployment.to_string(), app.now());
+    if app.portal_cache.session_valid(&id_hash, &deployment, now) {
+        return Ok(true);
+    }
     let mut conn = app.store.read().await?;
-    Ok(store::session_valid(&mut conn, &secret_hash(cookie), &deployment.to_string(), app.now()).await?)
+    let valid = store::session_valid(&mut conn, &id_hash, &deployment, now).await?;
+    if valid {
+        app.portal_cache.put_session(&id_hash, &deployment, now);
+    }
+    Ok(valid)
 }
 
 /// Removes expired sessions; returns how many.

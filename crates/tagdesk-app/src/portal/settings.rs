@@ -457,6 +457,7 @@ pub async fn update(
         store::get_settings(&mut tx, &key).await?.ok_or_else(|| AppError::Internal("settings vanished".into()))?;
     let offered = store::offered_templates(&mut tx, &key).await?;
     tx.commit().await?;
+    app.portal_cache.clear();
     let sessions_ended = pin_changed || disabling;
     tracing::info!(deployment.id = %deployment, pin_changed, sessions_ended, "portal settings changed");
     view_of(&row, &offered, now)

@@ -52,6 +52,7 @@ pub async fn backfill(app: &App) -> AppResult<u64> {
             assign_new(&mut tx, id).await?;
         }
         tx.commit().await?;
+        app.portal_cache.clear();
         total += ids.len() as u64;
         tracing::info!(devices = ids.len(), "gave devices their portal tokens");
     }
@@ -78,5 +79,6 @@ pub async fn replace(app: &App, actor: &Actor, device: DeviceId) -> AppResult<Po
     let summary = format!("Replaced the portal link of device \u{201c}{}\u{201d}", row.name);
     audit::record(&mut tx, actor, "device.portal_token_replaced", ("device", &row.id), summary, now).await?;
     tx.commit().await?;
+    app.portal_cache.clear();
     Ok(token)
 }

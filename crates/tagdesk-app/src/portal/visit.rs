@@ -49,6 +49,16 @@ pub async fn resolve(app: &App, raw_token: &str) -> AppResult<TokenLookup> {
     let Ok(token) = PortalToken::parse(raw_token) else {
         return Ok(TokenLookup::Unknown);
     };
+    let now = app.now();
+    if let Some(cached) = app.portal_cache.visit(token.as_str(), now) {
+        return Ok(cached);
+    }
+    let lookup = resolve_uncached(app, &token).await?;
+    app.portal_cache.put_visit(token.as_str(), &lookup, now);
+    Ok(lookup)
+}
+
+async fn resolve_uncached(app: &App, token: &PortalToken) -> AppResult<TokenLookup> {
     let mut conn = app.store.read().await?;
     let Some(device) = store::device_by_token(&mut conn, token.as_str()).await? else {
         return Ok(match store::replaced_token(&mut conn, token.as_str()).await? {
@@ -91,7 +101,7 @@ pub async fn resolve(app: &App, raw_token: &str) -> AppResult<TokenLookup> {
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(TokenLookup::Active(Box::new(PortalVisit {
-        token,
+        token: token.clone(),
         device: PortalDevice {
             id: DeviceId::parse(&device.device_id).map_err(corrupt)?,
             name: device.device_name,
