@@ -179,7 +179,7 @@ impl World {
 
     async fn visit(&self, device: &DeviceView) -> PortalVisit {
         match self.lookup(device).await {
-            TokenLookup::Active(visit) => *visit,
+            TokenLookup::Active(visit) => std::sync::Arc::unwrap_or_clone(visit),
             other => panic!("expected an active visit, got {other:?}"),
         }
     }

@@ -127,6 +127,7 @@ pub async fn create(app: &App, actor: &Actor, origin: CaseOrigin, input: &CaseIn
     let mut tx = app.store.begin().await?;
     let case = create_in_tx(&mut tx, actor, origin, input, now).await?;
     tx.commit().await?;
+    app.portal_cache.cases_changed();
     tracing::info!(
         case.id = %case.id,
         case.number = case.number.0,

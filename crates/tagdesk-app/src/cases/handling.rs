@@ -18,10 +18,11 @@ async fn begin_work(app: &App, actor: &Actor, id: CaseId) -> AppResult<(Tx, Case
     Ok((tx, case))
 }
 
-/// Reads the changed case back and commits.
-async fn finish(mut tx: Tx, actor: &Actor, id: CaseId) -> AppResult<CaseView> {
+/// Reads the changed case back and commits; the portal's device pages show the change at once.
+async fn finish(app: &App, mut tx: Tx, actor: &Actor, id: CaseId) -> AppResult<CaseView> {
     let case = load_visible(&mut tx, actor, id).await?;
     tx.commit().await?;
+    app.portal_cache.cases_changed();
     Ok(case)
 }
 
@@ -65,7 +66,7 @@ pub async fn change_status(app: &App, actor: &Actor, id: CaseId, next: CaseStatu
     }
     let body = format!("Status changed from {} to {}", case.status.label(), next.label());
     record_event(&mut tx, actor, id, event_kind::STATUS_CHANGED, &body, false, now).await?;
-    finish(tx, actor, id).await
+    finish(app, tx, actor, id).await
 }
 
 /// Assigns a case to a user who works at its deployment, or clears the assignee.
@@ -82,7 +83,7 @@ pub async fn assign(app: &App, actor: &Actor, id: CaseId, assignee: Option<UserI
     let assignee_key = assignee.map(|u| u.to_string());
     cases::set_assignee(&mut tx, &id.to_string(), assignee_key.as_deref(), now).await?;
     record_event(&mut tx, actor, id, event_kind::ASSIGNED, &body, false, now).await?;
-    finish(tx, actor, id).await
+    finish(app, tx, actor, id).await
 }
 
 /// Sets the solution text (blank removes it).
@@ -97,7 +98,7 @@ pub async fn set_solution(app: &App, actor: &Actor, id: CaseId, text: &str) -> A
     cases::set_solution(&mut tx, &id.to_string(), &solution, now).await?;
     let body = if solution.is_empty() { "Solution removed" } else { solution.as_str() };
     record_event(&mut tx, actor, id, event_kind::SOLUTION_SET, body, false, now).await?;
-    finish(tx, actor, id).await
+    finish(app, tx, actor, id).await
 }
 
 /// Adds a comment; a public one is shown to the reporter on the case's status page.
@@ -150,7 +151,7 @@ pub async fn update_details(
     let now = app.now();
     cases::set_details(&mut tx, &id.to_string(), &title, &description, case_type.as_str(), now).await?;
     record_event(&mut tx, actor, id, event_kind::EDITED, &body, false, now).await?;
-    finish(tx, actor, id).await
+    finish(app, tx, actor, id).await
 }
 
 #[cfg(test)]

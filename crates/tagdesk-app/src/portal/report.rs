@@ -446,6 +446,7 @@ pub async fn submit(
     });
     outbox::enqueue(&mut tx, kind::CASE_CREATED, &payload, now).await?;
     tx.commit().await?;
+    app.portal_cache.cases_changed();
     tracing::info!(
         case.id = %case.id,
         case.number = case.number.0,

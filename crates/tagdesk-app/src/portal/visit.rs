@@ -1,5 +1,7 @@
 //! The start of every portal request: what the token on a label leads to.
 
+use std::sync::Arc;
+
 use tagdesk_domain::{
     CaseNumber, CaseStatus, CaseTemplateId, CaseType, DeploymentId, DeviceId, Language, PortalToken, WorkspaceId,
 };
@@ -41,7 +43,7 @@ pub enum TokenLookup {
         language: Language,
     },
     /// The portal is on: the visit (the PIN session is checked separately, [`super::session::validate`]).
-    Active(Box<PortalVisit>),
+    Active(Arc<PortalVisit>),
 }
 
 /// Resolves a token as typed or scanned (case-insensitive; Crockford confusions forgiven).
@@ -100,7 +102,7 @@ async fn resolve_uncached(app: &App, token: &PortalToken) -> AppResult<TokenLook
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(TokenLookup::Active(Box::new(PortalVisit {
+    Ok(TokenLookup::Active(Arc::new(PortalVisit {
         token: token.clone(),
         device: PortalDevice {
             id: DeviceId::parse(&device.device_id).map_err(corrupt)?,
@@ -140,21 +142,20 @@ pub(crate) fn window_start(visit: &PortalVisit, now: i64) -> i64 {
 }
 
 /// This device's cases at this deployment from the open-case window that are open or resolved, newest
-/// first; empty when the settings hide them.
-pub async fn recent_cases(app: &App, visit: &PortalVisit) -> AppResult<Vec<RecentCase>> {
+/// first; empty when the settings hide them. Served from the portal cache when fresh.
+pub async fn recent_cases(app: &App, visit: &PortalVisit) -> AppResult<Arc<[RecentCase]>> {
     if !visit.settings.show_open_cases {
-        return Ok(Vec::new());
+        return Ok(Arc::from(Vec::new()));
+    }
+    let now = app.now();
+    let (deployment, device) = (visit.deployment.id.to_string(), visit.device.id.to_string());
+    if let Some(cached) = app.portal_cache.recent_cases(&deployment, &device, now) {
+        return Ok(cached);
     }
     let mut conn = app.store.read().await?;
-    let rows = store::recent_cases(
-        &mut conn,
-        &visit.deployment.id.to_string(),
-        &visit.device.id.to_string(),
-        window_start(visit, app.now()),
-        RECENT_CASES_MAX,
-    )
-    .await?;
-    rows.into_iter()
+    let rows = store::recent_cases(&mut conn, &deployment, &device, window_start(visit, now), RECENT_CASES_MAX).await?;
+    let cases = rows
+        .into_iter()
         .map(|row| {
             let status = CaseStatus::parse(&row.status).map_err(corrupt)?;
             Ok(RecentCase {
@@ -165,5 +166,7 @@ pub async fn recent_cases(app: &App, visit: &PortalVisit) -> AppResult<Vec<Recen
                 created_at: row.created_at,
             })
         })
-        .collect()
+        .collect::<AppResult<Arc<[RecentCase]>>>()?;
+    app.portal_cache.put_recent_cases(&deployment, &device, &cases, now);
+    Ok(cases)
 }

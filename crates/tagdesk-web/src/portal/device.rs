@@ -50,14 +50,14 @@ pub(super) fn status(tr: &Tr, status: CaseStatus) -> (&'static str, String) {
     (word, tr.t(&format!("status-{word}")))
 }
 
-fn items(tr: &Tr, cases: Vec<RecentCase>) -> Vec<CaseItem> {
+fn items(tr: &Tr, cases: &[RecentCase]) -> Vec<CaseItem> {
     cases
-        .into_iter()
+        .iter()
         .map(|c| {
             let (status, status_label) = status(tr, c.status);
             CaseItem {
                 number: c.number.0,
-                title: c.title,
+                title: c.title.clone(),
                 status,
                 status_label,
                 created_at: c.created_at,
@@ -81,7 +81,7 @@ async fn page(state: &AppState, visit: &PortalVisit, scope: &Scope) -> Response 
         instructions_html: markdown::render_cached(&visit.settings.instructions_md),
         can_report: !visit.templates.is_empty() || visit.settings.allow_free_description,
         show_cases: visit.settings.show_open_cases,
-        cases: items(&scope.tr, cases),
+        cases: items(&scope.tr, &cases),
     };
     scope.render(state, StatusCode::OK, &page)
 }
@@ -189,7 +189,7 @@ async fn noted_case(state: &AppState, visit: &PortalVisit, scope: &Scope, raw: &
         Ok(cases) => cases,
         Err(err) => return Err(failed(state, scope, &err)),
     };
-    items(&scope.tr, cases)
+    items(&scope.tr, &cases)
         .into_iter()
         .find(|c| c.number == number.0 && c.accepts_notes)
         .ok_or_else(|| scope.standard(state, StatusCode::NOT_FOUND, "not-found", back))

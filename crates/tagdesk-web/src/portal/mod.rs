@@ -122,7 +122,11 @@ pub async fn payload_too_large(
 
 /// Resolves a token to an active visit with the page context for its deployment; otherwise the page to
 /// show instead (unknown 404, replaced 410, disabled, server error).
-async fn open(state: &AppState, visitor: &Visitor, raw_token: &str) -> Result<(Box<PortalVisit>, Scope), Response> {
+async fn open(
+    state: &AppState,
+    visitor: &Visitor,
+    raw_token: &str,
+) -> Result<(std::sync::Arc<PortalVisit>, Scope), Response> {
     match visit::resolve(&state.app, raw_token).await {
         Ok(TokenLookup::Active(visit)) => {
             let scope = visitor.scope(

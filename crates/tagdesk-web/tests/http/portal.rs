@@ -525,6 +525,32 @@ async fn the_device_page_shows_this_device_and_its_recent_cases_without_reporter
     }
     assert!(!body.contains(&forklift.to_string()) && !body.contains("SN-9"), "no other device");
 
+    // The list is cached for a few seconds, but a case created or changed here shows on the next view.
+    let listed = async || {
+        let html = visitor.get(&format!("/d/{}", s.token)).await.html();
+        let pairs: Vec<(String, String)> =
+            html.texts_of("ul.cases .case-title").into_iter().zip(html.texts_of("ul.cases .badge")).collect();
+        pairs.into_iter().map(|(title, badge)| format!("{title}: {badge}")).collect::<Vec<_>>()
+    };
+    cases::change_status(&app.app, &s.acme.system(), mine.id, CaseStatus::Resolved).await.expect("resolve");
+    let (screen, wheel) =
+        (format!("#{} Screen was dark", resolved.number.0), format!("#{} Wheel squeaks", mine.number.0));
+    assert_eq!(listed().await, [format!("{screen}: Resolved"), format!("{wheel}: Resolved")], "status change");
+    let newest = staff_case(app, &s.acme, s.north, Some(s.robot), "Oil on the floor").await;
+    let oil = format!("#{} Oil on the floor", newest.number.0);
+    assert_eq!(listed().await[0], format!("{oil}: Open"), "staff case");
+    let (reported, _) = report_freely(&visitor, &s.token, "Gripper stuck").await;
+    assert_eq!(
+        listed().await,
+        [
+            format!("#{reported} Problem report: Open"),
+            format!("{oil}: Open"),
+            format!("{screen}: Resolved"),
+            format!("{wheel}: Resolved")
+        ],
+        "portal report"
+    );
+
     // Switched off: no list.
     s.acme.configure_portal(s.north, |p| p.show_open_cases = false).await;
     let hidden = visitor.get(&format!("/d/{}", s.token)).await.html();
