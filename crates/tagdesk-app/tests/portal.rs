@@ -1053,3 +1053,41 @@ async fn notes_go_only_to_recent_open_cases_of_the_same_device() {
     assert_eq!(notes, 1);
     world.finish().await;
 }
+
+/// Two servers on one database (PostgreSQL behind a load balancer): each caches portal reads for a few
+/// seconds. A change shows at once on the instance that made it and on the other within the TTL.
+#[tokio::test]
+async fn a_second_instance_sees_changes_within_the_cache_lifetime() {
+    use tagdesk_app::portal::cache::TTL_MS;
+    let world = World::new().await;
+    let other = App { clock: world.clock.clone(), ..App::new(world.db.store.clone()) };
+    let visit = world.visit(&world.robot).await;
+    let cookie = world.sign_in(world.north, PIN).await.session;
+    let titles = |app: App| {
+        let visit = visit.clone();
+        async move {
+            let recent = visit::recent_cases(&app, &visit).await.expect("recent");
+            recent.iter().map(|c| c.title.clone()).collect::<Vec<_>>()
+        }
+    };
+    // Both instances have read (and cached) the list and the session.
+    assert!(titles(world.app.clone()).await.is_empty());
+    assert!(titles(other.clone()).await.is_empty());
+    assert!(session::validate(&other, &cookie, world.north).await.expect("validate"));
+
+    world.staff_case(&world.robot, "Belt torn").await;
+    world.configure(world.north, |s| s.pin = Some("7351".into())).await;
+    assert_eq!(titles(world.app.clone()).await, ["Belt torn"], "at once where it was made");
+    assert!(!session::validate(&world.app, &cookie, world.north).await.expect("validate"));
+    assert!(titles(other.clone()).await.is_empty(), "the other instance still answers from its cache");
+    assert!(session::validate(&other, &cookie, world.north).await.expect("validate"), "cached on the other");
+
+    world.clock.advance_ms(TTL_MS);
+    assert_eq!(titles(other.clone()).await, ["Belt torn"], "the other instance after the TTL");
+    assert!(!session::validate(&other, &cookie, world.north).await.expect("validate"), "session ended there too");
+    let TokenLookup::Active(seen) = visit::resolve(&other, visit.token.as_str()).await.expect("resolve") else {
+        panic!("portal still on");
+    };
+    assert_eq!(seen.device.name, "Robot 1");
+    world.finish().await;
+}

@@ -2,47 +2,46 @@
 //! deployment, settings, templates), positive session checks and each device's recent-case list. With
 //! it, a device page usually needs no database round trip at all (about eight without it).
 //!
-//! Entries live [`TTL_MS`]. Every change that could alter a cached answer on this instance clears the
-//! affected part at once: portal settings, tokens, devices, deployments and templates clear everything,
-//! a case created or changed clears the recent-case lists. Other instances converge within the TTL.
-//! Negative session answers are never cached, so a visitor who just entered the PIN is let in at once,
-//! and a deleted session (PIN change, disabled portal) is refused at once here because those changes
-//! clear the cache.
+//! Entries live [`TTL_MS`], less a random part of up to [`JITTER_MS`] so that entries stored together
+//! (all labels of a busy site) do not all expire in the same instant and send a burst of queries to the
+//! database. Every change that could alter a cached answer on this instance clears the affected part at
+//! once: portal settings, tokens, devices, deployments and templates clear everything, a case created or
+//! changed clears the recent-case lists. Other instances converge within the TTL. Negative session
+//! answers are never cached, so a visitor who just entered the PIN is let in at once, and a deleted
+//! session (PIN change, disabled portal) is refused at once here because those changes clear the cache.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use super::visit::{RecentCase, TokenLookup};
 
-/// How long a cached answer is used.
+/// The longest time a cached answer is used.
 pub const TTL_MS: i64 = 5_000;
-/// Entries per map before stale ones are dropped (bounds memory under a flood of distinct tokens).
+/// Up to this much is taken off each entry's lifetime at random.
+pub const JITTER_MS: i64 = 1_500;
+/// Lookups and sessions kept at most (bounds memory under a flood of distinct tokens).
 const MAX_ENTRIES: usize = 50_000;
 /// Recent-case lists kept at most (each up to [`super::visit::RECENT_CASES_MAX`] cases).
 const MAX_RECENT_LISTS: usize = 10_000;
 
-/// Recent-case lists by (deployment id, device id), with the time they were read.
-type RecentLists = HashMap<(String, String), (i64, Arc<[RecentCase]>)>;
-
 /// The cache; one per [`crate::App`] (shared by its clones).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PortalCache {
-    visits: Mutex<HashMap<String, (i64, TokenLookup)>>,
-    sessions: Mutex<HashMap<(String, String), i64>>,
-    recent: Mutex<RecentLists>,
+    /// Canonical token → lookup.
+    visits: Shelf<String, TokenLookup>,
+    /// (session id hash, deployment id) → confirmed valid.
+    sessions: Shelf<(String, String), ()>,
+    /// (deployment id, device id) → the device page's case list.
+    recent: Shelf<(String, String), Arc<[RecentCase]>>,
 }
 
-fn fresh(stored_at: i64, now: i64) -> bool {
-    now >= stored_at && now - stored_at < TTL_MS
-}
-
-/// Makes room for one more entry: drops stale entries when the map is full, everything if that is not
-/// enough.
-fn make_room<K, V>(map: &mut HashMap<K, V>, max: usize, now: i64, stored_at: impl Fn(&V) -> i64) {
-    if map.len() >= max {
-        map.retain(|_, value| fresh(stored_at(value), now));
-        if map.len() >= max {
-            map.clear();
+impl Default for PortalCache {
+    fn default() -> Self {
+        Self {
+            visits: Shelf::new(MAX_ENTRIES),
+            sessions: Shelf::new(MAX_ENTRIES),
+            recent: Shelf::new(MAX_RECENT_LISTS),
         }
     }
 }
@@ -50,68 +49,108 @@ fn make_room<K, V>(map: &mut HashMap<K, V>, max: usize, now: i64, stored_at: imp
 impl PortalCache {
     /// The cached lookup of a canonical token, if fresh.
     pub fn visit(&self, token: &str, now: i64) -> Option<TokenLookup> {
-        let visits = self.visits.lock().ok()?;
-        visits.get(token).filter(|(at, _)| fresh(*at, now)).map(|(_, lookup)| lookup.clone())
+        self.visits.get(token, now)
     }
 
     /// Remembers a lookup.
     pub fn put_visit(&self, token: &str, lookup: &TokenLookup, now: i64) {
-        if let Ok(mut visits) = self.visits.lock() {
-            make_room(&mut visits, MAX_ENTRIES, now, |(at, _)| *at);
-            visits.insert(token.to_owned(), (now, lookup.clone()));
-        }
+        self.visits.put(token.to_owned(), lookup.clone(), now);
     }
 
     /// Whether a session (by hash) was recently confirmed valid for the deployment.
     pub fn session_valid(&self, id_hash: &str, deployment: &str, now: i64) -> bool {
-        self.sessions
-            .lock()
-            .ok()
-            .and_then(|s| s.get(&(id_hash.to_owned(), deployment.to_owned())).copied())
-            .is_some_and(|at| fresh(at, now))
+        self.sessions.get(&(id_hash.to_owned(), deployment.to_owned()), now).is_some()
     }
 
     /// Remembers a valid session.
     pub fn put_session(&self, id_hash: &str, deployment: &str, now: i64) {
-        if let Ok(mut sessions) = self.sessions.lock() {
-            make_room(&mut sessions, MAX_ENTRIES, now, |at| *at);
-            sessions.insert((id_hash.to_owned(), deployment.to_owned()), now);
-        }
+        self.sessions.put((id_hash.to_owned(), deployment.to_owned()), (), now);
     }
 
     /// The cached recent-case list of a device at a deployment, if fresh.
     pub fn recent_cases(&self, deployment: &str, device: &str, now: i64) -> Option<Arc<[RecentCase]>> {
-        let recent = self.recent.lock().ok()?;
-        recent
-            .get(&(deployment.to_owned(), device.to_owned()))
-            .filter(|(at, _)| fresh(*at, now))
-            .map(|(_, cases)| Arc::clone(cases))
+        self.recent.get(&(deployment.to_owned(), device.to_owned()), now)
     }
 
     /// Remembers a device's recent-case list.
     pub fn put_recent_cases(&self, deployment: &str, device: &str, cases: &Arc<[RecentCase]>, now: i64) {
-        if let Ok(mut recent) = self.recent.lock() {
-            make_room(&mut recent, MAX_RECENT_LISTS, now, |(at, _)| *at);
-            recent.insert((deployment.to_owned(), device.to_owned()), (now, Arc::clone(cases)));
-        }
+        self.recent.put((deployment.to_owned(), device.to_owned()), Arc::clone(cases), now);
     }
 
     /// Forgets all recent-case lists (after a case was created or changed).
     pub fn cases_changed(&self) {
-        if let Ok(mut recent) = self.recent.lock() {
-            recent.clear();
-        }
+        self.recent.clear();
     }
 
     /// Forgets everything (after any change that could alter an answer).
     pub fn clear(&self) {
-        if let Ok(mut visits) = self.visits.lock() {
-            visits.clear();
+        self.visits.clear();
+        self.sessions.clear();
+        self.recent.clear();
+    }
+}
+
+/// One cached answer and its lifetime (UTC ms).
+#[derive(Debug)]
+struct Entry<V> {
+    stored_at: i64,
+    expires_at: i64,
+    value: V,
+}
+
+impl<V> Entry<V> {
+    /// Fresh at `now`; a clock that went back before the entry was stored makes it stale too.
+    fn fresh(&self, now: i64) -> bool {
+        now >= self.stored_at && now < self.expires_at
+    }
+}
+
+/// A bounded map of entries that expire.
+#[derive(Debug)]
+struct Shelf<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
+    max: usize,
+}
+
+impl<K: Hash + Eq, V: Clone> Shelf<K, V> {
+    fn new(max: usize) -> Self {
+        Self { entries: Mutex::new(HashMap::new()), max }
+    }
+
+    fn get<Q>(&self, key: &Q, now: i64) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|entry| entry.fresh(now)).map(|entry| entry.value.clone())
+    }
+
+    /// Stores `value` for [`TTL_MS`] less a random jitter. When the shelf is full, stale entries go first,
+    /// everything if that is not enough.
+    fn put(&self, key: K, value: V, now: i64) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= self.max {
+            entries.retain(|_, entry| entry.fresh(now));
+            if entries.len() >= self.max {
+                entries.clear();
+            }
         }
-        if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.clear();
+        let expires_at = now + TTL_MS - rand::random_range(0..=JITTER_MS);
+        entries.insert(key, Entry { stored_at: now, expires_at, value });
+    }
+
+    fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
         }
-        self.cases_changed();
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or_default()
     }
 }
 
@@ -119,12 +158,16 @@ impl PortalCache {
 mod tests {
     use super::*;
 
+    /// Surely fresh / surely stale after storing at `at`, whatever the jitter.
+    const FRESH: i64 = TTL_MS - JITTER_MS - 1;
+
     #[test]
     fn entries_expire_and_clear() {
         let cache = PortalCache::default();
         cache.put_visit("ABC", &TokenLookup::Unknown, 1_000);
-        assert!(cache.visit("ABC", 1_000 + TTL_MS - 1).is_some());
+        assert!(cache.visit("ABC", 1_000 + FRESH).is_some());
         assert!(cache.visit("ABC", 1_000 + TTL_MS).is_none());
+        assert!(cache.visit("ABC", 999).is_none(), "a clock that went back");
         cache.put_session("h", "d", 1_000);
         assert!(cache.session_valid("h", "d", 2_000));
         assert!(!cache.session_valid("h", "other", 2_000));
@@ -134,18 +177,31 @@ mod tests {
     }
 
     #[test]
-    fn a_full_map_drops_stale_entries_first() {
-        let mut map: HashMap<u32, i64> = (0..4).map(|k| (k, if k < 2 { 0 } else { 10_000 })).collect();
-        make_room(&mut map, 4, 10_000, |at| *at);
-        let mut kept: Vec<u32> = map.keys().copied().collect();
-        kept.sort_unstable();
-        assert_eq!(kept, [2, 3], "the two stale entries go, the fresh stay");
-        map.insert(4, 10_000);
-        map.insert(5, 10_000);
-        make_room(&mut map, 4, 10_000, |at| *at);
-        assert!(map.is_empty(), "all fresh and still full: start over");
-        make_room(&mut map, 4, 10_000, |at| *at);
-        assert!(map.is_empty());
+    fn lifetimes_are_spread_so_entries_stored_together_do_not_expire_together() {
+        let shelf: Shelf<u32, ()> = Shelf::new(1_000);
+        for key in 0..200 {
+            shelf.put(key, (), 0);
+        }
+        let entries = shelf.entries.lock().expect("lock");
+        let expiries: std::collections::BTreeSet<i64> = entries.values().map(|e| e.expires_at).collect();
+        assert!(expiries.iter().all(|at| (TTL_MS - JITTER_MS..=TTL_MS).contains(at)), "{expiries:?}");
+        assert!(expiries.len() > 50, "200 entries share only {} expiry times", expiries.len());
+    }
+
+    #[test]
+    fn a_full_shelf_drops_stale_entries_first() {
+        let shelf: Shelf<u32, ()> = Shelf::new(4);
+        shelf.put(0, (), 0);
+        shelf.put(1, (), 0);
+        shelf.put(2, (), 10_000);
+        shelf.put(3, (), 10_000);
+        shelf.put(4, (), 10_000);
+        assert_eq!(shelf.len(), 3, "the two stale entries went, the fresh stayed");
+        assert!(shelf.get(&2, 10_000).is_some() && shelf.get(&4, 10_000).is_some());
+        shelf.put(5, (), 10_000);
+        shelf.put(6, (), 10_000);
+        assert_eq!(shelf.len(), 1, "all fresh and still full: start over");
+        assert!(shelf.get(&6, 10_000).is_some());
     }
 
     #[test]
@@ -153,7 +209,7 @@ mod tests {
         let cache = PortalCache::default();
         let cases: Arc<[RecentCase]> = Arc::from(Vec::new());
         cache.put_recent_cases("dep", "dev", &cases, 1_000);
-        assert!(cache.recent_cases("dep", "dev", 1_000 + TTL_MS - 1).is_some());
+        assert!(cache.recent_cases("dep", "dev", 1_000 + FRESH).is_some());
         assert!(cache.recent_cases("dep", "dev", 1_000 + TTL_MS).is_none());
         assert!(cache.recent_cases("dep", "other", 1_000).is_none());
         assert!(cache.recent_cases("other", "dev", 1_000).is_none());
