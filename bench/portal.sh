@@ -331,8 +331,8 @@ if [[ "${BENCH_BREAKDOWN:-1}" == 1 ]]; then
   [[ "$(c -o /dev/null -w '%{http_code}' "$BASE/d/0000000000000")" == 404 ]] || die "/d/0000000000000 is not a 404"
   run_wrk "x-healthz" "breakdown: GET /healthz (no DB, no template)" static.lua "$BASE/healthz"
   run_wrk "x-malformed" "breakdown: 404 for a malformed token (template, no DB)" static.lua "$BASE/d/not-a-token"
-  run_wrk "x-unknown" "breakdown: 404 for an unknown token (2 queries)" static.lua "$BASE/d/0000000000000"
-  BENCH_COOKIE="" run_wrk "x-pin" "breakdown: PIN page, no session (3 queries)" device.lua "$BASE/"
+  run_wrk "x-unknown" "breakdown: 404 for an unknown token (answer cached; 2 queries on a miss)" static.lua "$BASE/d/0000000000000"
+  BENCH_COOKIE="" run_wrk "x-pin" "breakdown: PIN page, no session (label cached; 3 queries on a miss)" device.lua "$BASE/"
 fi
 
 # 4 + 5: report submissions.
