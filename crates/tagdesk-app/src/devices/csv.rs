@@ -119,6 +119,7 @@ pub async fn import_csv(
     let summary = format!("Imported {total} devices from a CSV file into {}", deployment_row.name);
     audit::record(&mut tx, actor, "devices.imported", ("deployment", &deployment_id), summary, now).await?;
     tx.commit().await?;
+    app.portal_cache.clear();
     progress(total, total);
     tracing::info!(deployment.id = %deployment_id, devices.created = total, "devices imported from CSV");
     Ok(ImportReport { created: total })
