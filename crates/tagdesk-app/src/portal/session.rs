@@ -93,10 +93,11 @@ pub async fn validate(app: &App, cookie: &str, deployment: DeploymentId) -> AppR
     if app.portal_cache.session_valid(&id_hash, &deployment, now) {
         return Ok(true);
     }
+    let ticket = app.portal_cache.ticket();
     let mut conn = app.store.read().await?;
     let valid = store::session_valid(&mut conn, &id_hash, &deployment, now).await?;
     if valid {
-        app.portal_cache.put_session(&id_hash, &deployment, now);
+        app.portal_cache.put_session(ticket, &id_hash, &deployment, now);
     }
     Ok(valid)
 }

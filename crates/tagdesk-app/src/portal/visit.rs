@@ -55,8 +55,9 @@ pub async fn resolve(app: &App, raw_token: &str) -> AppResult<TokenLookup> {
     if let Some(cached) = app.portal_cache.visit(token.as_str(), now) {
         return Ok(cached);
     }
+    let ticket = app.portal_cache.ticket();
     let lookup = resolve_uncached(app, &token).await?;
-    app.portal_cache.put_visit(token.as_str(), &lookup, now);
+    app.portal_cache.put_visit(ticket, token.as_str(), &lookup, now);
     Ok(lookup)
 }
 
@@ -152,6 +153,7 @@ pub async fn recent_cases(app: &App, visit: &PortalVisit) -> AppResult<Arc<[Rece
     if let Some(cached) = app.portal_cache.recent_cases(&deployment, &device, now) {
         return Ok(cached);
     }
+    let ticket = app.portal_cache.ticket();
     let mut conn = app.store.read().await?;
     let rows = store::recent_cases(&mut conn, &deployment, &device, window_start(visit, now), RECENT_CASES_MAX).await?;
     let cases = rows
@@ -167,6 +169,6 @@ pub async fn recent_cases(app: &App, visit: &PortalVisit) -> AppResult<Arc<[Rece
             })
         })
         .collect::<AppResult<Arc<[RecentCase]>>>()?;
-    app.portal_cache.put_recent_cases(&deployment, &device, &cases, now);
+    app.portal_cache.put_recent_cases(ticket, &deployment, &device, &cases, now);
     Ok(cases)
 }
