@@ -465,6 +465,16 @@ step('case list shows the case', async () => {
   await screenshot('cases.png');
 });
 
+step('Enter in the new-case form creates the case (it does not press "Use template")', async () => {
+  await goto('/cases/new');
+  await choose('Deployment', 'Harbour Plant');
+  await fill('Title', 'Gripper loose');
+  await checkAccessibility('the new-case form');
+  await (await field('Title')).press('Enter');
+  await expectHeading('Gripper loose');
+  await expectStatus('Open');
+});
+
 step('no page errors and no HTTP 5xx during the story', async () => {
   assert.deepEqual(pageErrors, [], `uncaught errors in the browser:\n${pageErrors.join('\n')}`);
   assert.deepEqual(serverErrors, [], `server answered with 5xx:\n${serverErrors.join('\n')}`);
