@@ -9,35 +9,33 @@
 //
 // Setup goes through the CLI (admin user, API key) and the JSON API (deployment, devices, template,
 // portal settings); only the visitor's path and the staff's "Replace portal link" button use the browser.
+// The plumbing (server, browser, axe, screenshots, steps) is in lib.mjs.
 
-import { test, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  checkAccessibility,
+  checkPrerequisites,
+  cleanUp,
+  createAdmin,
+  createSteps,
+  describePage,
+  escapeRegExp,
+  expectHeading,
+  expectVisible,
+  field,
+  launchChromium,
+  makeDataDir,
+  prepareArtifacts,
+  runTagdesk,
+  screenshot,
+  tagdeskServer,
+  watchPage,
+} from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const ARTIFACTS = path.join(HERE, 'artifacts');
-
-const ADMIN_EMAIL = 'admin@example.com';
-const ADMIN_PASSWORD = 'correct horse battery';
 const PIN = '4829';
-const STEP_TIMEOUT_MS = 10_000;
-
-const TAGDESK_BIN = path.resolve(
-  ROOT,
-  process.env.TAGDESK_BIN || path.join(process.env.CARGO_TARGET_DIR || 'target', 'debug', 'tagdesk'),
-);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** A phone: Pixel 7-sized viewport, touch, mobile viewport handling. */
 const PHONE = {
@@ -59,9 +57,8 @@ const CONTACT_MD = 'Service desk: *+49 30 1234567* or [service@example.com](mail
 // State shared by the steps
 // ---------------------------------------------------------------------------------------------
 
+const server = tagdeskServer();
 let dataDir;
-let server; // ChildProcess
-let serverLog = '';
 let baseUrl;
 let apiKey;
 let browser;
@@ -82,101 +79,8 @@ let visitor; // { context, page }: the phone that entered the PIN
 let staff; // { context, page }: the signed-in admin (desktop)
 
 // ---------------------------------------------------------------------------------------------
-// Server process handling (as in backoffice.spec.mjs)
+// The JSON API
 // ---------------------------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function run(cmd, args, { input, timeoutMs = 60_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\n${out}`));
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start ${cmd}: ${e.message}`));
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, out, stdout });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
-}
-
-function killServerSync() {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    try {
-      server.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  let timer;
-  const timedOut = await Promise.race([
-    exited.then(() => false),
-    new Promise((resolve) => (timer = setTimeout(() => resolve(true), 10_000))),
-  ]);
-  clearTimeout(timer);
-  if (timedOut) {
-    console.error('tagdesk serve did not exit within 10 s of SIGTERM; sending SIGKILL');
-    server.kill('SIGKILL');
-    await exited;
-  }
-}
-
-process.on('exit', killServerSync);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    killServerSync();
-    process.exit(130);
-  });
-}
-
-async function waitForHealthz(url, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`tagdesk serve exited early (code ${server.exitCode})\n--- server output ---\n${serverLog}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
-    } catch (e) {
-      last = e.cause?.code || e.message;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`GET ${url} did not answer 200 within ${timeoutMs} ms (last: ${last})\n${serverLog}`);
-}
 
 /** The JSON API with the e2e API key; fails on any non-2xx answer, printing the body. */
 async function api(method, urlPath, body) {
@@ -265,20 +169,9 @@ async function makePhoto() {
 // Browser helpers
 // ---------------------------------------------------------------------------------------------
 
-function escapeRegExp(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
+/** Watches `page` for errors and dialogs; it becomes the page to screenshot when a step fails. */
 function watch(page) {
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  page.on('dialog', (d) => {
-    dialogs.push(`${page.url()}: ${d.type()} "${d.message()}"`);
-    d.dismiss().catch(() => {});
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 500) serverErrors.push(`${r.request().method()} ${r.url()} -> HTTP ${r.status()}`);
-  });
+  watchPage(page, { pageErrors, serverErrors, dialogs });
   lastPage = page;
   return page;
 }
@@ -296,7 +189,7 @@ async function open(page, url, status) {
   const res = await page.goto(url);
   assert.ok(res, `no response for ${url}`);
   if (status !== undefined) {
-    assert.equal(res.status(), status, `GET ${url} answered HTTP ${res.status()}, expected ${status}\n${await describe(page)}`);
+    assert.equal(res.status(), status, `GET ${url} answered HTTP ${res.status()}, expected ${status}\n${await describePage(page)}`);
   }
   return res;
 }
@@ -308,44 +201,9 @@ async function clickAndLoad(page, locator) {
   return res;
 }
 
-/**
- * A form control by its label: exactly, or followed by a required/optional marker
- * ("Name (required)", "Name *").
- */
-async function field(page, label) {
-  const exact = page.getByLabel(label, { exact: true });
-  if ((await exact.count()) > 0) return exact.first();
-  const marker = '(\\*|\\(?\\s*(required|optional|Pflichtfeld|erforderlich)\\s*\\)?)?';
-  const loose = page.getByLabel(new RegExp(`^\\s*${escapeRegExp(label)}\\s*${marker}\\s*$`, 'i'));
-  if ((await loose.count()) > 0) return loose.first();
-  throw new Error(`no form control labelled "${label}" on ${page.url()}\n${await describe(page)}`);
-}
-
-async function describe(page) {
-  try {
-    const title = await page.title();
-    const headings = await page.getByRole('heading').allInnerTexts();
-    const body = (await page.locator('body').innerText()).replace(/\s+\n/g, '\n').slice(0, 1500);
-    return `  title: ${JSON.stringify(title)}\n  headings: ${JSON.stringify(headings)}\n  body text:\n${body.replace(/^/gm, '    ')}`;
-  } catch (e) {
-    return `  (could not describe page: ${e.message})`;
-  }
-}
-
-async function expectVisible(page, locator, what) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  } catch {
-    assert.fail(`expected ${what} on ${page.url()}\n${await describe(page)}`);
-  }
-}
-
-async function expectHeading(page, text, level = 1) {
-  await expectVisible(
-    page,
-    page.getByRole('heading', { level, name: typeof text === 'string' ? new RegExp(escapeRegExp(text)) : text }),
-    `an h${level} heading matching ${text}`,
-  );
+/** Every portal page names itself in its h1. */
+async function expectH1(page, text) {
+  await expectHeading(page, text, 1);
 }
 
 async function expectText(page, text) {
@@ -370,46 +228,15 @@ async function expectContact(page) {
   );
 }
 
-/** Runs axe-core on the page; fails on serious or critical violations, listing each clearly. */
-async function axe(page, name) {
-  await page.evaluate(AXE_SOURCE);
-  const results = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { resultTypes: ['violations'] }),
-  );
-  assert.ok(results.passes.length > 10, `axe-core checked almost nothing on ${name}: ${results.passes.length} passing rules`);
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const minor = results.violations.filter((v) => !bad.includes(v));
-  if (minor.length) {
-    console.log(
-      `axe (${name}): ${minor.length} minor/moderate finding(s), not failing: ` +
-        minor.map((v) => `${v.id} (${v.impact}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')})`).join('; '),
-    );
-  }
-  if (bad.length) {
-    const report = bad
-      .map((v) => {
-        const nodes = v.nodes
-          .slice(0, 5)
-          .map((n) => `      - ${n.target.join(' ')}\n        ${n.html.slice(0, 200)}\n        ${(n.failureSummary || '').replace(/\n/g, '\n        ')}`)
-          .join('\n');
-        const more = v.nodes.length > 5 ? `\n      … and ${v.nodes.length - 5} more element(s)` : '';
-        return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}${more}`;
-      })
-      .join('\n');
-    assert.fail(`axe-core: ${bad.length} serious/critical violation(s) on ${name} (${page.url()}):\n${report}`);
-  }
-}
-
-async function screenshot(page, name) {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `portal-${name}.png`), fullPage: true });
+/** A full-page screenshot to e2e/artifacts/portal-<name>.png. */
+async function portalScreenshot(page, name) {
+  await screenshot(page, `portal-${name}.png`);
 }
 
 /** axe + screenshot: what every portal page gets. */
 async function checkPage(page, name) {
-  await screenshot(page, name);
-  await axe(page, `portal page "${name}"`);
+  await portalScreenshot(page, name);
+  await checkAccessibility(page, `portal page "${name}"`);
 }
 
 /**
@@ -494,7 +321,7 @@ async function signInStaff() {
   await (await field(page, 'Email')).fill(ADMIN_EMAIL);
   await (await field(page, 'Password')).fill(ADMIN_PASSWORD);
   await clickAndLoad(page, page.getByRole('button', { name: 'Sign in', exact: true }));
-  await expectHeading(page, 'Cases');
+  await expectH1(page, 'Cases');
   staff = { context, page };
   return staff;
 }
@@ -509,78 +336,39 @@ async function enterPin(page, pin) {
 // step; the other steps (error pages, language, reflow) only need the setup.
 // ---------------------------------------------------------------------------------------------
 
-let setupFailed = null;
-let walkFailed = null;
-function step(name, fn, kind = 'independent') {
-  test(name, { timeout: 60_000 }, async (t) => {
-    if (setupFailed) return t.skip(`setup failed: ${setupFailed}`);
-    if (kind === 'walk' && walkFailed) return t.skip(`earlier step of the visitor's story failed: ${walkFailed}`);
-    try {
-      await fn(t);
-    } catch (e) {
-      if (kind === 'setup') setupFailed = name;
-      if (kind === 'walk') walkFailed = name;
-      if (lastPage && !lastPage.isClosed()) {
-        const file = `failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
-        await screenshot(lastPage, file).catch(() => {});
-        console.error(`screenshot of the failing page: e2e/artifacts/portal-${file}.png`);
-      }
-      throw e;
-    }
-  });
-}
+const step = createSteps({
+  kinds: {
+    setup: { skips: 'all', reason: 'setup failed' },
+    walk: { skips: 'same', reason: "earlier step of the visitor's story failed" },
+  },
+  defaultKind: 'independent',
+  failurePage: () => lastPage,
+  shotPrefix: 'portal-',
+});
 
 after(async () => {
   await browser?.close().catch(() => {});
-  await stopServer();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  fs.writeFileSync(path.join(ARTIFACTS, 'portal-server.log'), serverLog);
-  if (dataDir && process.env.E2E_KEEP_DATA !== '1') {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  } else if (dataDir) {
-    console.log(`data directory kept: ${dataDir}`);
-  }
+  await cleanUp({ server, logFile: 'portal-server.log', dataDir });
 });
 
 step(
   'tagdesk starts; admin and API key via the CLI',
   async () => {
-    assert.ok(fs.existsSync(TAGDESK_BIN), `tagdesk binary not found at ${TAGDESK_BIN} (cargo build -p tagdesk)`);
-    assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    for (const old of fs.readdirSync(ARTIFACTS).filter((f) => f.startsWith('portal-'))) {
-      fs.rmSync(path.join(ARTIFACTS, old), { force: true });
-    }
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagdesk-e2e-portal-'));
-    const user = await run(
-      TAGDESK_BIN,
-      ['admin', 'create-user', '--email', ADMIN_EMAIL, '--workspace', 'Acme', '--role', 'admin', '--data-dir', dataDir],
-      { input: `${ADMIN_PASSWORD}\n` },
-    );
-    assert.equal(user.code, 0, `tagdesk admin create-user failed:\n${user.out}`);
-    const key = await run(TAGDESK_BIN, [
+    checkPrerequisites();
+    prepareArtifacts('portal-');
+    dataDir = makeDataDir('tagdesk-e2e-portal-');
+    await createAdmin(dataDir);
+    const key = await runTagdesk([
       'admin', 'create-api-key', '--workspace', 'Acme', '--name', 'e2e', '--data-dir', dataDir,
     ]);
     assert.equal(key.code, 0, `tagdesk admin create-api-key failed:\n${key.out}`);
     apiKey = key.stdout.trim().split('\n').pop().trim();
     assert.ok(apiKey.length >= 20, `no API key on the last line of:\n${key.out}`);
 
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = spawn(TAGDESK_BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TAGDESK_PUBLIC_URL: baseUrl },
-    });
-    server.on('error', (e) => (serverLog += `\n[spawn error] ${e.message}\n`));
-    server.stdout.on('data', (d) => (serverLog += d));
-    server.stderr.on('data', (d) => (serverLog += d));
-    await waitForHealthz(`${baseUrl}/healthz`);
+    await server.start(dataDir, (url) => ({ TAGDESK_PUBLIC_URL: url }));
+    baseUrl = server.baseUrl;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     photo = await makePhoto();
   },
   'setup',
@@ -665,7 +453,7 @@ step(
     const { page } = visitor;
     await open(page, portalUrl, 200);
     assert.equal(await htmlLang(page), 'en');
-    await expectHeading(page, 'Enter the site PIN');
+    await expectH1(page, 'Enter the site PIN');
     await expectText(page, 'Harbour Plant');
     await expectContact(page);
     const pin = await field(page, 'PIN (4 digits)');
@@ -706,7 +494,7 @@ step(
     const res = await enterPin(page, PIN);
     assert.equal(res.status(), 200);
     assert.equal(new URL(page.url()).pathname, new URL(portalUrl).pathname, 'the PIN leads back to the device page');
-    await expectHeading(page, 'Press P1');
+    await expectH1(page, 'Press P1');
     await expectText(page, 'HP-300');
     await expectText(page, 'SN-P1-0001');
     await expectText(page, 'Harbour Plant');
@@ -744,7 +532,7 @@ step(
   async () => {
     const { page } = visitor;
     await clickAndLoad(page, page.getByRole('link', { name: 'Report a problem', exact: true }));
-    await expectHeading(page, 'Report a problem');
+    await expectH1(page, 'Report a problem');
     await expectVisible(page, page.getByRole('radio', { name: 'Machine fault' }), 'the template choice "Machine fault"');
     await expectVisible(page, page.getByRole('radio', { name: /describe it freely/ }), 'the free description choice');
     await expectContact(page);
@@ -789,7 +577,7 @@ step(
     await (await field(page, 'Name')).fill('Ana Example');
     // Neither email nor phone: the contact rule needs one of them.
     const res = await clickAndLoad(page, page.getByRole('button', { name: 'Send report', exact: true }));
-    assert.equal(res.status(), 422, `a form with errors answers 422\n${await describe(page)}`);
+    assert.equal(res.status(), 422, `a form with errors answers 422\n${await describePage(page)}`);
     await expectVisible(page, page.getByRole('alert').filter({ hasText: 'Please check the form' }), 'the error summary');
     // Everything typed is still there (photos excepted, with a note).
     assert.equal(await (await field(page, 'Error code on the display')).inputValue(), 'E42');
@@ -822,8 +610,8 @@ step(
     await (await field(page, 'Email')).fill('ana@example.com');
     await (await field(page, 'Photos (optional)')).setInputFiles({ name: 'display.jpg', mimeType: 'image/jpeg', buffer: photo.jpeg });
     const res = await clickAndLoad(page, page.getByRole('button', { name: 'Send report', exact: true }));
-    assert.equal(res.status(), 200, `after sending: HTTP ${res.status()}\n${await describe(page)}`);
-    await expectHeading(page, 'we received your report');
+    assert.equal(res.status(), 200, `after sending: HTTP ${res.status()}\n${await describePage(page)}`);
+    await expectH1(page, 'we received your report');
     const text = await page.locator('main').innerText();
     const m = text.match(/#(\d+)/);
     assert.ok(m, `no case number "#N" on the confirmation:\n${text}`);
@@ -868,7 +656,7 @@ step(
     const reader = await phone({ locale: 'en-GB' });
     const { page } = reader;
     await open(page, followUrl, 200);
-    await expectHeading(page, `Case #${caseNumber}`);
+    await expectH1(page, `Case #${caseNumber}`);
     await expectText(page, 'Machine fault');
     await expectVisible(page, page.locator('main .badge').filter({ hasText: 'Open' }), 'the status "Open"');
     await expectText(page, 'There are no updates yet.');
@@ -905,7 +693,7 @@ step(
     await (await field(page, 'Your information')).fill('Same here: it also stopped at 14:05.');
     await (await field(page, 'Your name (optional)')).fill('Ben Visitor');
     await checkTouchTargets(page, 'the device page with the note form open');
-    await screenshot(page, 'device-note-form');
+    await portalScreenshot(page, 'device-note-form');
     await clickAndLoad(page, page.getByRole('button', { name: `Add to case #${caseNumber}`, exact: true }));
     await expectText(page, `Thank you. Your information was added to case #${caseNumber}.`);
     await checkPage(page, 'device-note-added');
@@ -924,7 +712,7 @@ step(
     const { page, context } = await signInStaff();
     await open(page, `${baseUrl}/cases/${ids.case}`, 200);
     const img = page.locator('img[src^="/attachments/"]');
-    assert.equal(await img.count(), 1, `one photo on the staff case page\n${await describe(page)}`);
+    assert.equal(await img.count(), 1, `one photo on the staff case page\n${await describePage(page)}`);
     const src = await img.getAttribute('src');
     const res = await context.request.get(baseUrl + src);
     assert.equal(res.status(), 200);
@@ -944,7 +732,7 @@ step('German: Accept-Language de → German PIN page; the switcher leads to Engl
   const { page } = german;
   await open(page, portalUrl, 200);
   assert.equal(await htmlLang(page), 'de');
-  await expectHeading(page, 'Standort-PIN eingeben');
+  await expectH1(page, 'Standort-PIN eingeben');
   await field(page, 'PIN (4 Ziffern)');
   await expectContact(page);
   await checkPage(page, 'pin-de');
@@ -955,7 +743,7 @@ step('German: Accept-Language de → German PIN page; the switcher leads to Engl
   assert.equal(await english.getAttribute('hreflang'), 'en');
   await clickAndLoad(page, english);
   assert.equal(await htmlLang(page), 'en');
-  await expectHeading(page, 'Enter the site PIN');
+  await expectH1(page, 'Enter the site PIN');
   await open(page, portalUrl, 200);
   assert.equal(await htmlLang(page), 'en', 'the chosen language is remembered over Accept-Language');
   await german.context.close();
@@ -966,23 +754,23 @@ step('German: Accept-Language de → German PIN page; the switcher leads to Engl
 step('unknown label → 404 page, nothing about other labels', async () => {
   const { page, context } = await phone();
   await open(page, `${baseUrl}/d/ZZZZZZZZZZZZZ`, 404);
-  await expectHeading(page, 'This label is not known');
+  await expectH1(page, 'This label is not known');
   const text = await page.locator('body').innerText();
   assert.ok(!text.includes('Harbour Plant') && !text.includes('Press P1'), 'the unknown-label page names no deployment or device');
   await checkPage(page, 'unknown');
   await open(page, `${baseUrl}/d/not-a-token!`, 404);
-  await expectHeading(page, 'This label is not known');
+  await expectH1(page, 'This label is not known');
   await context.close();
 });
 
 step('unknown page under a label and unknown status link → 404 pages', async () => {
   const { page, context } = await phone();
   await open(page, `${portalUrl}/nothing-here`, 404);
-  await expectHeading(page, 'This page does not exist');
+  await expectH1(page, 'This page does not exist');
   await expectContact(page);
   await checkPage(page, 'not-found');
   await open(page, `${baseUrl}/c/${'Z'.repeat(26)}`, 404);
-  await expectHeading(page, 'This status link is not known');
+  await expectH1(page, 'This status link is not known');
   await checkPage(page, 'follow-unknown');
   await context.close();
 });
@@ -993,7 +781,7 @@ step('expired form (no CSRF cookie) → 403 page', async () => {
   await context.clearCookies();
   const res = await enterPin(page, PIN);
   assert.equal(res.status(), 403);
-  await expectHeading(page, 'This form has expired');
+  await expectH1(page, 'This form has expired');
   await expectContact(page);
   await checkPage(page, 'form-expired');
   await context.close();
@@ -1009,13 +797,13 @@ step('replaced label (staff: Replace portal link) → 410 page with the contact 
 
   const { page, context } = await phone();
   await open(page, oldPortalUrl2, 410);
-  await expectHeading(page, 'This label was replaced');
+  await expectH1(page, 'This label was replaced');
   await expectContact(page);
   await checkPage(page, 'replaced');
   // Case-insensitive: the old label in lower case is just as replaced; the new one works.
   await open(page, oldPortalUrl2.replace(/\/d\/(.+)$/, (_, t) => `/d/${t.toLowerCase()}`), 410);
   await open(page, newUrl, 200);
-  await expectHeading(page, 'Enter the site PIN');
+  await expectH1(page, 'Enter the site PIN');
   await context.close();
 });
 
@@ -1034,21 +822,21 @@ async function reflowProblems(width) {
   const fresh = await phone({ viewport: size, screen: size });
   await open(fresh.page, portalUrl, 200);
   await check(fresh.page, 'the PIN page');
-  await screenshot(fresh.page, `pin-${width}`);
+  await portalScreenshot(fresh.page, `pin-${width}`);
   await fresh.context.close();
 
   const signedIn = await phone({ viewport: size, screen: size, storageState: state });
   const { page } = signedIn;
   await open(page, portalUrl, 200);
-  await expectHeading(page, 'Press P1');
+  await expectH1(page, 'Press P1');
   if (await page.locator('details').count()) await page.locator('details').first().evaluate((d) => (d.open = true));
   await check(page, 'the device page (note form open)');
-  await screenshot(page, `device-${width}`);
+  await portalScreenshot(page, `device-${width}`);
   await open(page, `${portalUrl}/report`, 200);
   await check(page, 'the report chooser');
   await open(page, `${portalUrl}/report?template=1`, 200);
   await check(page, 'the report form');
-  await screenshot(page, `report-form-${width}`);
+  await portalScreenshot(page, `report-form-${width}`);
   await open(page, followUrl, 200);
   await check(page, 'the follow-up page');
   await signedIn.context.close();
@@ -1088,7 +876,7 @@ step('six wrong PINs from one browser → lock-out page; even the right PIN wait
   await expectText(page, /Too many wrong PINs/);
   // The visitor who entered the PIN before keeps access.
   await open(visitor.page, portalUrl, 200);
-  await expectHeading(visitor.page, 'Press P1');
+  await expectH1(visitor.page, 'Press P1');
   await context.close();
 });
 
@@ -1098,7 +886,7 @@ step('portal disabled via the API → neutral page with the contact details, ses
   await api('PUT', `/deployments/${ids.deployment}/portal`, { ...portalSettings, enabled: false });
   const { page } = visitor;
   await open(page, portalUrl, 200);
-  await expectHeading(page, 'The service portal is not available');
+  await expectH1(page, 'The service portal is not available');
   await expectContact(page);
   assert.equal(await page.getByRole('button', { name: 'Continue' }).count(), 0, 'no PIN form on the disabled page');
   await checkPage(page, 'disabled');
@@ -1107,7 +895,7 @@ step('portal disabled via the API → neutral page with the contact details, ses
   // Switched on again (same PIN): the session from before is over, the PIN page comes back.
   await api('PUT', `/deployments/${ids.deployment}/portal`, portalSettings);
   await open(page, portalUrl, 200);
-  await expectHeading(page, 'Enter the site PIN');
+  await expectH1(page, 'Enter the site PIN');
 });
 
 step('no page errors, no dialogs (no script ran), no HTTP 5xx', async () => {
