@@ -7,7 +7,7 @@ use tagdesk_app::{App, AppError, auth, users};
 
 #[tokio::test]
 async fn parallel_wrong_passwords_cannot_slip_past_the_account_limit() {
-    let db = support::TestDb::new().await;
+    let db = support::TestDb::from_env().await;
     let app = App::new(db.store.clone());
     let input = NewUserInput {
         email: "ana@example.com".into(),
@@ -44,7 +44,7 @@ async fn parallel_wrong_passwords_cannot_slip_past_the_account_limit() {
 
 #[tokio::test]
 async fn a_successful_sign_in_gives_the_client_its_attempt_back() {
-    let db = support::TestDb::new().await;
+    let db = support::TestDb::from_env().await;
     let app = App::new(db.store.clone());
     let input = NewUserInput {
         email: "bo@example.com".into(),

@@ -27,7 +27,7 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let db = TestDb::new().await;
+        let db = TestDb::from_env().await;
         let app = App::new(db.store.clone());
         Self { db, app }
     }

@@ -25,7 +25,7 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let db = TestDb::new().await;
+        let db = TestDb::from_env().await;
         let app = App::new(db.store.clone());
         let workspace = add_workspace(&app).await;
         let admin = add_user(&app, workspace, WorkspaceRole::Admin, &[]).await;

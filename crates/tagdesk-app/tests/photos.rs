@@ -385,7 +385,7 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let db = TestDb::new().await;
+        let db = TestDb::from_env().await;
         let app = App::new(db.store.clone());
         let files = tempfile::tempdir().expect("temp dir");
         let store = LocalDirStore::new(files.path().join("attachments"));

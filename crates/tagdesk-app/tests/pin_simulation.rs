@@ -37,7 +37,7 @@ struct Site {
 
 impl Site {
     async fn new(pin: &str) -> Self {
-        let db = TestDb::new().await;
+        let db = TestDb::from_env().await;
         let clock = Arc::new(ManualClock::new(T0));
         let app = App { clock: clock.clone(), ..App::new(db.store.clone()) };
         let workspace = WorkspaceId::new();

@@ -100,7 +100,7 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let db = TestDb::new().await;
+        let db = TestDb::from_env().await;
         let clock = Arc::new(ManualClock::new(T0));
         let photos = Arc::new(MemoryStore::default());
         let app = App { attachments: photos.clone(), clock: clock.clone(), ..App::new(db.store.clone()) };

@@ -4,8 +4,7 @@
 //! client with a bearer key, and seed helpers that read like the setup of a story.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::sync::{Mutex, Once};
+use std::sync::Mutex;
 
 use axum::Router;
 use axum::body::Body;
@@ -25,15 +24,10 @@ use tagdesk_domain::fields::FieldDraft;
 use tagdesk_domain::{
     ApiKeyId, CaseId, CaseOrigin, CaseTemplateId, DeploymentId, DeploymentRole, DeviceId, UserId, WorkspaceId,
 };
-use tagdesk_store::Store;
-use tagdesk_store::sqlx::{self, AssertSqlSafe, Connection as _};
+use tagdesk_testdb::TestDb;
 use tagdesk_web::session::SESSION_COOKIE;
 use tagdesk_web::{AppState, WebConfig};
 use tower::ServiceExt as _;
-
-/// The environment variable naming a PostgreSQL maintenance database, e.g.
-/// `postgres://postgres@127.0.0.1:5432/postgres`.
-pub const POSTGRES_URL_ENV: &str = "TAGDESK_TEST_POSTGRES_URL";
 
 /// Every seeded user's password.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -69,56 +63,28 @@ pub struct TestApp {
     /// The use cases, for seeding and for checking what a request changed.
     pub app: App,
     router: Router,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<PostgresDb>,
-}
-
-struct PostgresDb {
-    maintenance_url: String,
-    name: String,
+    /// The database, declared last so it outlives the application's handles on it (`None` in a copy that
+    /// shares another's database).
+    _db: Option<TestDb>,
 }
 
 impl TestApp {
     /// The application on a migrated SQLite file in a temp dir.
     pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open_sqlite_file(&dir.path().join("tagdesk.db")).await.expect("open sqlite");
-        store.migrate().await.expect("migrate sqlite");
-        Self::on(store, Some(dir), None)
+        Self::on(TestDb::sqlite().await)
     }
 
     /// The application on a new PostgreSQL database `tagdesk_t_<random hex>`, or `None` (with a notice)
     /// when `TAGDESK_TEST_POSTGRES_URL` is unset. In CI (`CI=true`) a missing server fails the test.
     pub async fn postgres() -> Option<Self> {
-        let Some(url) = std::env::var(POSTGRES_URL_ENV).ok().filter(|u| !u.trim().is_empty()) else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{POSTGRES_URL_ENV} must be set in CI: the PostgreSQL tests may not be skipped there"
-            );
-            static NOTICE: Once = Once::new();
-            NOTICE.call_once(|| {
-                // Straight to stderr: the test harness captures `eprintln!` of passing tests.
-                let _ = writeln!(std::io::stderr(), "NOTICE: PostgreSQL tests skipped (set {POSTGRES_URL_ENV})");
-            });
-            return None;
-        };
-        let name = format!("tagdesk_t_{:016x}", rand::random::<u64>());
-        let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect to the maintenance database");
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
-        admin.close().await.expect("close maintenance connection");
-        let pg = PostgresDb { maintenance_url: url.clone(), name: name.clone() };
-        let store = Store::connect(&url_with_database(&url, &name)).await.expect("connect test database");
-        store.migrate().await.expect("migrate postgres");
-        Some(Self::on(store, None, Some(pg)))
+        let url = tagdesk_testdb::postgres_url()?;
+        Some(Self::on(TestDb::postgres(&url).await))
     }
 
-    fn on(store: Store, dir: Option<tempfile::TempDir>, postgres: Option<PostgresDb>) -> Self {
-        let app = App::new(store);
+    fn on(db: TestDb) -> Self {
+        let app = App::new(db.store.clone());
         let router = tagdesk_web::router(AppState::new(app.clone(), WebConfig::for_tests()));
-        Self { app, router, _dir: dir, postgres }
+        Self { app, router, _db: Some(db) }
     }
 
     /// Sends one request through the router.
@@ -172,53 +138,6 @@ impl TestApp {
         let (id, admin_id) = users::bootstrap(&self.app, name, &input).await.expect("bootstrap workspace");
         Workspace { id, slug, admin_id, admin_email, app: self.app.clone() }
     }
-}
-
-impl Drop for TestApp {
-    /// Drops a PostgreSQL test database, best effort, also when a test panicked. Runs on its own thread and
-    /// runtime because `Drop` cannot await; `WITH (FORCE)` ends the pool's connections.
-    fn drop(&mut self) {
-        let Some(pg) = self.postgres.take() else {
-            return;
-        };
-        let dropper = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-                return;
-            };
-            runtime.block_on(async {
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&pg.maintenance_url).await {
-                    let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name);
-                    let _ = sqlx::query(AssertSqlSafe(drop)).execute(&mut admin).await;
-                    let _ = admin.close().await;
-                }
-            });
-        });
-        let _ = dropper.join();
-    }
-}
-
-/// `url` with its database name replaced by `name`, keeping credentials, host and parameters.
-pub fn url_with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
-    }
-}
-
-#[test]
-fn database_names_are_replaced() {
-    assert_eq!(url_with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
-    assert_eq!(url_with_database("postgres://h/db?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
-    assert_eq!(url_with_database("postgresql://h", "x"), "postgresql://h/x");
 }
 
 /// A request with headers and a body (with its `Content-Length`, as real clients send it).
@@ -675,7 +594,7 @@ impl TestApp {
     /// original keeps owning the database; keep it alive while the copy is used.
     pub fn with_app(&self, app: App, config: WebConfig) -> TestApp {
         let router = tagdesk_web::router(AppState::new(app.clone(), config));
-        TestApp { app, router, _dir: None, postgres: None }
+        TestApp { app, router, _db: None }
     }
 
     /// The router itself, for requests sent from spawned tasks.

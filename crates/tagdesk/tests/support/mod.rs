@@ -3,7 +3,6 @@
 //! database `tagdesk_t_<random hex>`, created through `TAGDESK_TEST_POSTGRES_URL` and dropped again when the
 //! [`Tagdesk`] is dropped, also after a panic.
 
-use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -12,30 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tagdesk_store::sqlx::{self, AssertSqlSafe, Connection};
-
-/// The environment variable naming a PostgreSQL maintenance database.
-pub const POSTGRES_URL_ENV: &str = "TAGDESK_TEST_POSTGRES_URL";
+use tagdesk_testdb::PostgresDatabase;
+pub use tagdesk_testdb::postgres_url;
 
 /// How long a server may take to answer `/healthz` (first builds of the demo hash passwords).
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a graceful shutdown may take.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The PostgreSQL maintenance URL, or `None` after telling why the PostgreSQL run is skipped. On CI
-/// (`CI=true`) a missing URL fails the test instead.
-pub fn postgres_url() -> Option<String> {
-    if let Some(url) = std::env::var(POSTGRES_URL_ENV).ok().filter(|u| !u.trim().is_empty()) {
-        return Some(url);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{POSTGRES_URL_ENV} must be set on CI: the PostgreSQL tests may not be skipped there"
-    );
-    // Straight to the process's stderr: the test harness would capture (and hide) `eprintln!`.
-    let _ = writeln!(std::io::stderr(), "NOTICE: PostgreSQL tests skipped (set {POSTGRES_URL_ENV})");
-    None
-}
 
 /// What a finished command printed.
 #[derive(Debug)]
@@ -49,7 +31,7 @@ pub struct Output {
 pub struct Tagdesk {
     dir: tempfile::TempDir,
     database_url: Option<String>,
-    _postgres: Option<PostgresDb>,
+    _postgres: Option<PostgresDatabase>,
 }
 
 impl Tagdesk {
@@ -60,8 +42,8 @@ impl Tagdesk {
 
     /// A fresh data directory and a new, empty database on the server behind `maintenance_url`.
     pub fn postgres(maintenance_url: &str) -> Self {
-        let db = PostgresDb::create(maintenance_url);
-        let database_url = url_with_database(maintenance_url, &db.name);
+        let db = block_on(PostgresDatabase::create(maintenance_url));
+        let database_url = db.url().to_owned();
         Self { dir: tempfile::tempdir().expect("temp dir"), database_url: Some(database_url), _postgres: Some(db) }
     }
 
@@ -306,64 +288,7 @@ fn dechunk(mut rest: &str) -> String {
     out
 }
 
-/// A PostgreSQL test database, dropped with this value.
-struct PostgresDb {
-    maintenance_url: String,
-    name: String,
-}
-
-impl PostgresDb {
-    fn create(maintenance_url: &str) -> Self {
-        let name = format!("tagdesk_t_{:016x}", RandomState::new().hash_one(std::process::id()));
-        block_on(async {
-            let mut admin =
-                sqlx::PgConnection::connect(maintenance_url).await.expect("connect to maintenance database");
-            sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut admin)
-                .await
-                .expect("create test database");
-            admin.close().await.expect("close maintenance connection");
-        });
-        Self { maintenance_url: maintenance_url.to_owned(), name }
-    }
-}
-
-impl Drop for PostgresDb {
-    /// Drops the database, best effort; `WITH (FORCE)` ends connections a killed server left behind.
-    fn drop(&mut self) {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-            return;
-        };
-        runtime.block_on(async {
-            if let Ok(mut admin) = sqlx::PgConnection::connect(&self.maintenance_url).await {
-                let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-                if let Err(err) = sqlx::query(AssertSqlSafe(drop)).execute(&mut admin).await {
-                    eprintln!("could not drop test database {}: {err}", self.name);
-                }
-                let _ = admin.close().await;
-            }
-        });
-    }
-}
-
 /// Runs a future to completion on a private single-threaded runtime (the tests themselves are synchronous).
 pub fn block_on<T>(future: impl Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(future)
-}
-
-/// `url` with its database name replaced by `name`, keeping credentials, host and parameters.
-fn url_with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
-    }
 }
