@@ -80,7 +80,7 @@ async fn reject_oversized(state: AppState, request: Request, next: Next) -> Resp
 }
 
 /// The request path as logged: portal label and follow-up tokens are secrets of their holders, so they are
-/// replaced by placeholders (`/d/{token}/report`, `/c/{follow}`).
+/// logged as `{token}` and `{follow}` (`/d/{token}/report`, `/c/{follow}`).
 pub fn loggable_path(path: &str) -> String {
     let mut segments = path.split('/');
     let mut out = Vec::new();

@@ -17,7 +17,7 @@ use tagdesk_domain::{CaseNumber, CaseStatus};
 
 use super::i18n::Tr;
 use super::view::{Frame, Scope, Visitor};
-use super::{csrf, device_path, failed, markdown, open, pin, session_id};
+use super::{csrf, device_path, failed, markdown, open, open_signed_in, pin, session_id};
 use crate::AppState;
 use crate::client::ClientKey;
 
@@ -232,14 +232,9 @@ pub(super) async fn note_form(
     visitor: Visitor,
     Path((token, number)): Path<(String, String)>,
 ) -> Response {
-    let (visit, scope) = match open(&state, &visitor, &token).await {
+    let (visit, scope, session) = match open_signed_in(&state, &visitor, &token, None).await {
         Ok(found) => found,
         Err(response) => return response,
-    };
-    let session = match session_id(&state, &visitor, &visit).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Redirect::to(&device_path(&visit)).into_response(),
-        Err(err) => return failed(&state, &scope, &err),
     };
     let case = match noted_case(&state, &visit, &scope, &number).await {
         Ok(case) => case,
@@ -256,17 +251,12 @@ pub(super) async fn note(
     Path((token, number)): Path<(String, String)>,
     Form(form): Form<NoteForm>,
 ) -> Response {
-    let (visit, scope) = match open(&state, &visitor, &token).await {
+    let at = format!("/cases/{number}/note");
+    let (visit, scope, session) = match open_signed_in(&state, &visitor, &token, Some(&at)).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let back = Some(device_path(&visit));
-    let scope = scope.at(format!("{}/cases/{number}/note", device_path(&visit)));
-    let session = match session_id(&state, &visitor, &visit).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Redirect::to(&device_path(&visit)).into_response(),
-        Err(err) => return failed(&state, &scope, &err),
-    };
     if !csrf::form_token_ok(&state.config.secret_key, &session, &form.csrf) {
         return scope.csrf_failed(&state, back);
     }

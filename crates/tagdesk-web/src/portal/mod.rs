@@ -155,6 +155,27 @@ async fn open(
     }
 }
 
+/// Like [`open`], for pages that need the PIN session: also the visitor's session id, or a redirect to the
+/// device address (which shows the PIN page). `at` (e.g. `/report`) points the page's language switcher
+/// at that address under the device, without the request's query.
+async fn open_signed_in(
+    state: &AppState,
+    visitor: &Visitor,
+    raw_token: &str,
+    at: Option<&str>,
+) -> Result<(std::sync::Arc<PortalVisit>, Scope, String), Response> {
+    let (visit, scope) = open(state, visitor, raw_token).await?;
+    let scope = match at {
+        Some(suffix) => scope.at(format!("{}{suffix}", device_path(&visit))),
+        None => scope,
+    };
+    match session_id(state, visitor, &visit).await {
+        Ok(Some(session)) => Ok((visit, scope, session)),
+        Ok(None) => Err(Redirect::to(&device_path(&visit)).into_response()),
+        Err(err) => Err(failed(state, &scope, &err)),
+    }
+}
+
 /// The visitor's session id for the visit's deployment, if one of the ids in the session cookie is valid.
 async fn session_id(
     state: &AppState,

@@ -37,7 +37,7 @@ use tokio::time::Instant;
 
 use super::i18n::Tr;
 use super::view::{Frame, Scope, Visitor};
-use super::{cookies, csrf, device_path, failed, open, session_id};
+use super::{cookies, csrf, device_path, failed, open, open_signed_in};
 use crate::AppState;
 use crate::client::ClientKey;
 
@@ -428,14 +428,9 @@ pub(super) async fn form(
     Path(token): Path<String>,
     Query(query): Query<FormQuery>,
 ) -> Response {
-    let (visit, scope) = match open(&state, &visitor, &token).await {
+    let (visit, scope, session) = match open_signed_in(&state, &visitor, &token, None).await {
         Ok(found) => found,
         Err(response) => return response,
-    };
-    let session = match session_id(&state, &visitor, &visit).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Redirect::to(&device_path(&visit)).into_response(),
-        Err(err) => return failed(&state, &scope, &err),
     };
     let options = options(&scope.tr, &visit);
     let choice = match query.template.as_deref().and_then(|raw| Choice::parse(raw, &visit)) {
@@ -664,19 +659,13 @@ pub(super) async fn submit(
     Extension(slots): Extension<UploadSlots>,
     multipart: Multipart,
 ) -> Response {
-    let (visit, scope) = match open(&state, &visitor, &token).await {
+    // Session, form token and quota first: none of them needs the body, and a refused post must not cost
+    // the memory of reading it.
+    let (visit, scope, session) = match open_signed_in(&state, &visitor, &token, Some("/report")).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let back = Some(device_path(&visit));
-    let scope = scope.at(format!("{}/report", device_path(&visit)));
-    // Session, form token and quota first: none of them needs the body, and a refused post must not cost
-    // the memory of reading it.
-    let session = match session_id(&state, &visitor, &visit).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Redirect::to(&device_path(&visit)).into_response(),
-        Err(err) => return failed(&state, &scope, &err),
-    };
     let key = &state.config.secret_key;
     let verified = match query_csrf(query.as_deref()) {
         Some(value) if csrf::form_token_ok(key, &session, &value) => true,
