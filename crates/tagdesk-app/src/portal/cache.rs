@@ -19,6 +19,8 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use tagdesk_domain::{DeploymentId, DeviceId};
+
 use super::visit::{RecentCase, TokenLookup};
 
 /// The longest time a cached answer is used.
@@ -43,8 +45,8 @@ pub struct PortalCache {
     visits: Shelf<String, TokenLookup>,
     /// (session id hash, deployment id) → confirmed valid.
     sessions: Shelf<(String, String), ()>,
-    /// (deployment id, device id) → the device page's case list.
-    recent: Shelf<(String, String), Arc<[RecentCase]>>,
+    /// (deployment, device) → the device page's case list.
+    recent: Shelf<(DeploymentId, DeviceId), Arc<[RecentCase]>>,
 }
 
 impl Default for PortalCache {
@@ -90,20 +92,20 @@ impl PortalCache {
     }
 
     /// The cached recent-case list of a device at a deployment, if fresh.
-    pub fn recent_cases(&self, deployment: &str, device: &str, now: i64) -> Option<Arc<[RecentCase]>> {
-        self.recent.get(&(deployment.to_owned(), device.to_owned()), now)
+    pub fn recent_cases(&self, deployment: DeploymentId, device: DeviceId, now: i64) -> Option<Arc<[RecentCase]>> {
+        self.recent.get(&(deployment, device), now)
     }
 
     /// Remembers a device's recent-case list read under `ticket`.
     pub fn put_recent_cases(
         &self,
         ticket: Ticket,
-        deployment: &str,
-        device: &str,
+        deployment: DeploymentId,
+        device: DeviceId,
         cases: &Arc<[RecentCase]>,
         now: i64,
     ) {
-        self.recent.put((deployment.to_owned(), device.to_owned()), Arc::clone(cases), now, || self.current(ticket));
+        self.recent.put((deployment, device), Arc::clone(cases), now, || self.current(ticket));
     }
 
     /// Forgets all recent-case lists (after a case was created or changed).
@@ -216,11 +218,12 @@ mod tests {
     fn an_answer_read_before_a_clear_is_not_stored() {
         let cache = PortalCache::default();
         let cases: Arc<[RecentCase]> = Arc::from(Vec::new());
+        let (dep, dev) = (DeploymentId::new(), DeviceId::new());
         let before = cache.ticket();
         cache.cases_changed();
-        cache.put_recent_cases(before, "dep", "dev", &cases, 1_000);
+        cache.put_recent_cases(before, dep, dev, &cases, 1_000);
         cache.put_visit(before, "ABC", &TokenLookup::Unknown, 1_000);
-        assert!(cache.recent_cases("dep", "dev", 1_000).is_none(), "stale list refused");
+        assert!(cache.recent_cases(dep, dev, 1_000).is_none(), "stale list refused");
         assert!(cache.visit("ABC", 1_000).is_none(), "stale lookup refused");
         let before = cache.ticket();
         cache.clear();
@@ -263,17 +266,19 @@ mod tests {
     fn recent_cases_are_per_device_and_forgotten_on_case_changes() {
         let cache = PortalCache::default();
         let cases: Arc<[RecentCase]> = Arc::from(Vec::new());
-        cache.put_recent_cases(cache.ticket(), "dep", "dev", &cases, 1_000);
-        assert!(cache.recent_cases("dep", "dev", 1_000 + FRESH).is_some());
-        assert!(cache.recent_cases("dep", "dev", 1_000 + TTL_MS).is_none());
-        assert!(cache.recent_cases("dep", "other", 1_000).is_none());
-        assert!(cache.recent_cases("other", "dev", 1_000).is_none());
+        let (dep, dev) = (DeploymentId::new(), DeviceId::new());
+        let (other_dep, other_dev) = (DeploymentId::new(), DeviceId::new());
+        cache.put_recent_cases(cache.ticket(), dep, dev, &cases, 1_000);
+        assert!(cache.recent_cases(dep, dev, 1_000 + FRESH).is_some());
+        assert!(cache.recent_cases(dep, dev, 1_000 + TTL_MS).is_none());
+        assert!(cache.recent_cases(dep, other_dev, 1_000).is_none());
+        assert!(cache.recent_cases(other_dep, dev, 1_000).is_none());
         cache.put_visit(cache.ticket(), "ABC", &TokenLookup::Unknown, 1_000);
         cache.cases_changed();
-        assert!(cache.recent_cases("dep", "dev", 1_000).is_none());
+        assert!(cache.recent_cases(dep, dev, 1_000).is_none());
         assert!(cache.visit("ABC", 1_000).is_some(), "a case change keeps the label lookups");
-        cache.put_recent_cases(cache.ticket(), "dep", "dev", &cases, 1_000);
+        cache.put_recent_cases(cache.ticket(), dep, dev, &cases, 1_000);
         cache.clear();
-        assert!(cache.recent_cases("dep", "dev", 1_000).is_none());
+        assert!(cache.recent_cases(dep, dev, 1_000).is_none());
     }
 }

@@ -149,13 +149,15 @@ pub async fn recent_cases(app: &App, visit: &PortalVisit) -> AppResult<Arc<[Rece
         return Ok(Arc::from(Vec::new()));
     }
     let now = app.now();
-    let (deployment, device) = (visit.deployment.id.to_string(), visit.device.id.to_string());
-    if let Some(cached) = app.portal_cache.recent_cases(&deployment, &device, now) {
+    let (deployment, device) = (visit.deployment.id, visit.device.id);
+    if let Some(cached) = app.portal_cache.recent_cases(deployment, device, now) {
         return Ok(cached);
     }
     let ticket = app.portal_cache.ticket();
     let mut conn = app.store.read().await?;
-    let rows = store::recent_cases(&mut conn, &deployment, &device, window_start(visit, now), RECENT_CASES_MAX).await?;
+    let (deployment_key, device_key) = (deployment.to_string(), device.to_string());
+    let since = window_start(visit, now);
+    let rows = store::recent_cases(&mut conn, &deployment_key, &device_key, since, RECENT_CASES_MAX).await?;
     let cases = rows
         .into_iter()
         .map(|row| {
@@ -169,6 +171,6 @@ pub async fn recent_cases(app: &App, visit: &PortalVisit) -> AppResult<Arc<[Rece
             })
         })
         .collect::<AppResult<Arc<[RecentCase]>>>()?;
-    app.portal_cache.put_recent_cases(ticket, &deployment, &device, &cases, now);
+    app.portal_cache.put_recent_cases(ticket, deployment, device, &cases, now);
     Ok(cases)
 }
