@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tagdesk_domain::{DeploymentId, DeploymentRole, Email, UserId, WorkspaceId, WorkspaceRole};
@@ -20,9 +18,15 @@ pub const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 pub const ANONYMOUS_TTL_MS: i64 = 2 * 3600 * 1000;
 /// How long the setup link stays valid.
 pub const SETUP_TTL_MS: i64 = 24 * 3600 * 1000;
-/// Sign-in attempts allowed per account per window (a successful sign-in clears the count).
+/// Failed sign-ins per account per window after which every further attempt on that account — from any
+/// address, with any password — is slowed down by [`ACCOUNT_SLOWDOWN_MS`] and a warning is logged. The
+/// account is never locked: a correct password still signs in. A successful sign-in clears the count.
 pub const ACCOUNT_FAILURES: i64 = 10;
-/// Sign-in attempts allowed per client address per window (successful ones are given back).
+/// The delay of every attempt on an account past [`ACCOUNT_FAILURES`] (before the password is checked,
+/// whatever the outcome, so an attacker cannot cut it short on a wrong answer).
+pub const ACCOUNT_SLOWDOWN_MS: u64 = 2_000;
+/// Sign-in attempts allowed per client address per window (successful ones are given back); past it the
+/// client is refused (429) before anything is checked.
 pub const CLIENT_FAILURES: i64 = 30;
 /// The throttling window.
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -51,67 +55,80 @@ pub fn check_password_policy(password: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Hashes a password with Argon2id on a blocking thread.
-pub async fn hash_password(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(e.to_string()))
-}
-
-async fn verify_password(hash: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .unwrap_or(false)
+/// Hashes a password (or PIN) with Argon2id in the app's bounded [`crate::hashing::HashPool`].
+pub async fn hash_password(app: &App, password: String) -> AppResult<String> {
+    app.hashing.hash(password).await
 }
 
 /// A hash of a random password, verified against when the email is unknown so that timing does not tell
 /// whether an account exists.
 static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-async fn dummy_hash() -> String {
+async fn dummy_hash(app: &App) -> AppResult<String> {
     if let Some(hash) = DUMMY_HASH.get() {
-        return hash.clone();
+        return Ok(hash.clone());
     }
-    let hash = hash_password(random_token()).await.unwrap_or_default();
-    DUMMY_HASH.get_or_init(|| hash).clone()
+    let hash = hash_password(app, random_token()).await?;
+    Ok(DUMMY_HASH.get_or_init(|| hash).clone())
 }
 
-/// Signs a user in. `client_key` identifies the client (a hash of its address) for throttling.
+/// A short pseudonym of a client key or login name for log lines (never the address or email itself).
+pub fn log_key(value: &str) -> String {
+    secret_hash(value)[..12].to_owned()
+}
+
+/// Signs a user in. `client_key` identifies the client (a keyed hash of its address) for throttling.
 /// Wrong email and wrong password give the same answer.
 ///
-/// Every attempt is counted *before* the password is checked (in one transaction with the limit check),
-/// so parallel requests cannot slip past the limits; a successful sign-in clears the account's count and
-/// gives the client its attempt back.
+/// Two limits, so that nobody can lock a staff member out:
+/// - **per client**: every attempt is counted *before* anything is checked (parallel requests cannot slip
+///   past); a client over [`CLIENT_FAILURES`] is refused with [`AppError::RateLimited`]; a successful
+///   sign-in gives the attempt back;
+/// - **per account** (across addresses): failures are counted; past [`ACCOUNT_FAILURES`] every attempt on
+///   the account waits [`ACCOUNT_SLOWDOWN_MS`] and a warning is logged — but it is still evaluated, so the
+///   real user signs in with the right password from any client that is not itself over its limit.
+///
+/// Emails are matched by [`Email::login_key`] (one normalisation, in Rust, for both backends); input that
+/// is no email address cannot belong to an account and is answered without hashing.
 pub async fn login(app: &App, email: &str, password: &str, client_key: &str) -> AppResult<UserId> {
     let now = app.now();
-    let account_bucket = format!("login:account:{}", email.trim().to_lowercase());
+    let login_key = Email::parse(email).ok().map(|e| e.login_key());
+    let account_bucket = login_key.as_deref().map(|key| format!("login:account:{key}"));
     let client_bucket = format!("login:client:{client_key}");
-    {
+    let account_failures = {
         let mut tx = app.store.begin().await?;
-        let account = rate_limits::hit(&mut tx, &account_bucket, FAILURE_WINDOW_MS, now).await?;
         let client = rate_limits::hit(&mut tx, &client_bucket, FAILURE_WINDOW_MS, now).await?;
+        let account = match &account_bucket {
+            Some(bucket) => rate_limits::peek(&mut tx, bucket, FAILURE_WINDOW_MS, now).await?,
+            None => 0,
+        };
         tx.commit().await?;
-        if account > ACCOUNT_FAILURES || client > CLIENT_FAILURES {
+        if client > CLIENT_FAILURES {
             let retry_after_s = (FAILURE_WINDOW_MS - now.rem_euclid(FAILURE_WINDOW_MS)) / 1000 + 1;
+            if client == CLIENT_FAILURES + 1 {
+                tracing::warn!(client.key = %log_key(client_key), "sign-in: client over its attempt limit; refused");
+            }
             return Err(AppError::RateLimited { retry_after_s });
         }
+        account
+    };
+    let Some(login_key) = login_key else {
+        tracing::info!(client.key = %log_key(client_key), "sign-in failed: not an email address");
+        return Err(AppError::Unauthenticated("The email or password is not right.".to_owned()));
+    };
+    if account_failures >= ACCOUNT_FAILURES {
+        tokio::time::sleep(std::time::Duration::from_millis(ACCOUNT_SLOWDOWN_MS)).await;
     }
     let user = {
         let mut conn = app.store.read().await?;
-        users::find_by_email(&mut conn, email.trim()).await?
+        users::find_by_login_key(&mut conn, &login_key).await?
     };
     let hash = match &user {
         Some(user) => user.password_hash.clone(),
-        None => dummy_hash().await,
+        None => dummy_hash(app).await?,
     };
-    let password_ok = verify_password(hash, password.to_owned()).await;
+    let password_ok = app.hashing.verify(hash, password.to_owned()).await?;
+    let account_bucket = format!("login:account:{login_key}");
     match user {
         Some(user) if password_ok && user.is_active() => {
             let mut tx = app.store.begin().await?;
@@ -120,7 +137,23 @@ pub async fn login(app: &App, email: &str, password: &str, client_key: &str) -> 
             tx.commit().await?;
             UserId::parse(&user.id).map_err(|e| AppError::Internal(e.to_string()))
         }
-        _ => Err(AppError::Unauthenticated("The email or password is not right.".to_owned())),
+        user => {
+            let mut tx = app.store.begin().await?;
+            let failures = rate_limits::hit(&mut tx, &account_bucket, FAILURE_WINDOW_MS, now).await?;
+            tx.commit().await?;
+            let account = user.as_ref().map_or_else(|| "unknown".to_owned(), |u| u.id.clone());
+            if failures == ACCOUNT_FAILURES {
+                tracing::warn!(
+                    user.id = %account, account.key = %log_key(&login_key), failures,
+                    "sign-in: an account is failing from many attempts; further attempts are slowed down"
+                );
+            } else {
+                tracing::info!(
+                    user.id = %account, client.key = %log_key(client_key), failures, "sign-in failed"
+                );
+            }
+            Err(AppError::Unauthenticated("The email or password is not right.".to_owned()))
+        }
     }
 }
 
@@ -276,7 +309,7 @@ pub async fn complete_setup(app: &App, token: &str, input: &SetupInput) -> AppRe
     let (Some(workspace_name), Some(display_name), Some(email)) = (workspace_name, display_name, email) else {
         return Err(AppError::Invalid(errors));
     };
-    let password_hash = hash_password(input.password.clone()).await?;
+    let password_hash = hash_password(app, input.password.clone()).await?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     if users::count_all(&mut tx).await? > 0 || !sessions::take_setup_token(&mut tx, &secret_hash(token), now).await? {
@@ -291,6 +324,7 @@ pub async fn complete_setup(app: &App, token: &str, input: &SetupInput) -> AppRe
             id: &user_id.to_string(),
             workspace_id: &workspace_id.to_string(),
             email: email.as_str(),
+            email_key: &email.login_key(),
             display_name: &display_name,
             password_hash: &password_hash,
             workspace_role: WorkspaceRole::Admin.as_str(),

@@ -27,6 +27,13 @@ pub enum AppError {
         /// Seconds until another attempt is allowed.
         retry_after_s: i64,
     },
+    /// The server is too busy to do this now (e.g. every password-hashing slot is taken); try again after
+    /// the given number of seconds.
+    #[error("busy; try again in {retry_after_s} s")]
+    Busy {
+        /// Seconds after which a retry is likely to succeed.
+        retry_after_s: i64,
+    },
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod deployments;
 pub mod devices;
 pub mod error;
+pub mod hashing;
 pub mod housekeeping;
 pub mod page;
 pub mod portal;
@@ -36,6 +37,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Short-lived cache of portal lookups (see [`portal::cache`]).
     pub portal_cache: Arc<portal::cache::PortalCache>,
+    /// Where every Argon2 hash runs, a bounded number at a time (see [`hashing`]).
+    pub hashing: Arc<hashing::HashPool>,
 }
 
 impl App {
@@ -47,7 +50,14 @@ impl App {
             attachments: Arc::new(attachments::storage::NoStore),
             clock: Arc::new(SystemClock),
             portal_cache: Arc::default(),
+            hashing: Arc::default(),
         }
+    }
+
+    /// The same app hashing within `limits` (slots and wait; see [`hashing::HashLimits`]).
+    pub fn with_hash_limits(mut self, limits: hashing::HashLimits) -> Self {
+        self.hashing = Arc::new(hashing::HashPool::new(limits));
+        self
     }
 
     /// The same app storing attachment bytes in `attachments`.

@@ -155,6 +155,27 @@ fn validate_new(input: &NewUserInput) -> AppResult<ValidNewUser> {
     }
 }
 
+/// The answer for an email address that is taken outside the workspace (it does not say where).
+pub const EMAIL_UNAVAILABLE: &str =
+    "This email address cannot be used. Use another one, or ask the operator of this Tagdesk installation.";
+
+/// Recomputes every user's login key with [`tagdesk_domain::Email::login_key`] where it differs (the
+/// migration that introduced the keys could only use the database's `lower()`); run at start. Returns how
+/// many keys changed.
+pub async fn rekey_emails(app: &App) -> AppResult<usize> {
+    let mut tx = app.store.begin().await?;
+    let mut changed = 0;
+    for (id, email, key) in users::login_keys(&mut tx).await? {
+        let wanted = Email::parse(&email).map_or_else(|_| email.to_lowercase(), |e| e.login_key());
+        if wanted != key {
+            users::set_login_key(&mut tx, &id, &wanted).await?;
+            changed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
 async fn insert_user(
     conn: &mut tagdesk_store::Conn,
     workspace: WorkspaceId,
@@ -162,23 +183,29 @@ async fn insert_user(
     hash: &str,
     now: i64,
 ) -> AppResult<UserId> {
+    // Emails are login names, unique across the installation. Within the workspace the admin may be told
+    // that the user exists; an address taken in another workspace is refused without saying so.
+    if let Some(existing) = users::find_by_login_key(conn, &v.email.login_key()).await? {
+        return Err(if existing.workspace_id == workspace.to_string() {
+            AppError::invalid("email", "A user with this email already exists.")
+        } else {
+            AppError::invalid("email", EMAIL_UNAVAILABLE)
+        });
+    }
     let id = UserId::new();
     let new = NewUser {
         id: &id.to_string(),
         workspace_id: &workspace.to_string(),
         email: v.email.as_str(),
+        email_key: &v.email.login_key(),
         display_name: &v.display_name,
         password_hash: hash,
         workspace_role: v.role.as_str(),
         now,
     };
-    users::insert(conn, &new).await.map_err(|e| {
-        if e.is_unique_on("email") {
-            AppError::invalid("email", "A user with this email already exists.")
-        } else {
-            e.into()
-        }
-    })?;
+    users::insert(conn, &new)
+        .await
+        .map_err(|e| if e.is_unique_on("email") { AppError::invalid("email", EMAIL_UNAVAILABLE) } else { e.into() })?;
     Ok(id)
 }
 
@@ -186,7 +213,7 @@ async fn insert_user(
 pub async fn create(app: &App, actor: &Actor, input: &NewUserInput) -> AppResult<UserView> {
     actor.require_admin_user()?;
     let valid = validate_new(input)?;
-    let hash = hash_password(input.password.clone()).await?;
+    let hash = hash_password(app, input.password.clone()).await?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let id = insert_user(&mut tx, actor.workspace_id, &valid, &hash, now).await?;
@@ -209,7 +236,7 @@ pub async fn bootstrap(app: &App, workspace_name: &str, input: &NewUserInput) ->
     let workspace_name =
         required_text(workspace_name, 100).map_err(|e| AppError::invalid("workspace", e.to_string()))?;
     let valid = validate_new(input)?;
-    let hash = hash_password(input.password.clone()).await?;
+    let hash = hash_password(app, input.password.clone()).await?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let workspace = match workspaces::find_by_name(&mut tx, &workspace_name).await? {
@@ -300,7 +327,7 @@ pub async fn set_deployment_role(
 pub async fn set_password(app: &App, actor: &Actor, user: UserId, password: &str) -> AppResult<()> {
     let current = get(app, actor, user).await?;
     check_password_policy(password)?;
-    let hash = hash_password(password.to_owned()).await?;
+    let hash = hash_password(app, password.to_owned()).await?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     users::set_password_hash(&mut tx, &user.to_string(), &hash).await?;

@@ -6,7 +6,7 @@ use tagdesk_app::users::NewUserInput;
 use tagdesk_app::{App, AppError, auth, users};
 
 #[tokio::test]
-async fn parallel_wrong_passwords_cannot_slip_past_the_account_limit() {
+async fn parallel_wrong_passwords_cannot_slip_past_the_client_limit_and_never_lock_the_account() {
     let db = support::TestDb::from_env().await;
     let app = App::new(db.store.clone());
     let input = NewUserInput {
@@ -17,12 +17,11 @@ async fn parallel_wrong_passwords_cannot_slip_past_the_account_limit() {
     };
     users::bootstrap(&app, "Acme", &input).await.expect("user");
 
-    let attempts: Vec<_> = (0..30)
-        .map(|i| {
+    // 40 parallel wrong passwords from one client: exactly its limit is evaluated, the rest refused.
+    let attempts: Vec<_> = (0..40)
+        .map(|_| {
             let app = app.clone();
-            tokio::spawn(
-                async move { auth::login(&app, "ana@example.com", "wrong password", &format!("client-{i}")).await },
-            )
+            tokio::spawn(async move { auth::login(&app, "ana@example.com", "wrong password", "attacker").await })
         })
         .collect();
     let mut evaluated = 0;
@@ -34,11 +33,23 @@ async fn parallel_wrong_passwords_cannot_slip_past_the_account_limit() {
             other => panic!("unexpected outcome {other:?}"),
         }
     }
-    assert_eq!(evaluated, auth::ACCOUNT_FAILURES, "exactly the allowed number of attempts were checked");
-    assert_eq!(refused, 30 - auth::ACCOUNT_FAILURES);
-    // Even the right password waits for the window now.
-    let locked = auth::login(&app, "ana@example.com", "correct horse battery", "client-x").await;
-    assert!(matches!(locked, Err(AppError::RateLimited { .. })), "{locked:?}");
+    assert_eq!(evaluated, auth::CLIENT_FAILURES, "exactly the client's allowance was checked");
+    assert_eq!(refused, 40 - auth::CLIENT_FAILURES);
+    assert!(
+        matches!(
+            auth::login(&app, "ana@example.com", "correct horse battery", "attacker").await,
+            Err(AppError::RateLimited { .. })
+        ),
+        "the attacking client is refused even with the right password"
+    );
+    // The account is over its failure limit, but the real user from another client signs in (slowed down).
+    let started = std::time::Instant::now();
+    auth::login(&app, "ana@example.com", "correct horse battery", "ana-laptop").await.expect("not locked out");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(auth::ACCOUNT_SLOWDOWN_MS), "slowed down");
+    // A success clears the account's failures: the next sign-in is not slowed down.
+    let started = std::time::Instant::now();
+    auth::login(&app, "ana@example.com", "correct horse battery", "ana-laptop").await.expect("sign in");
+    assert!(started.elapsed() < std::time::Duration::from_millis(auth::ACCOUNT_SLOWDOWN_MS));
     db.finish().await;
 }
 

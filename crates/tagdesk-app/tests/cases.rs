@@ -55,6 +55,7 @@ impl World {
                 id: &id.to_string(),
                 workspace_id: &workspace.to_string(),
                 email: &email,
+                email_key: &email.to_lowercase(),
                 display_name: name,
                 password_hash: "not-a-hash",
                 workspace_role: role.as_str(),

@@ -96,6 +96,7 @@ async fn add_user(
             id: &id.to_string(),
             workspace_id: &workspace.to_string(),
             email: &format!("{id}@example.com"),
+            email_key: &format!("{id}@example.com"),
             display_name: &format!("User {}", role.as_str()),
             password_hash: "not used",
             workspace_role: role.as_str(),

@@ -428,6 +428,7 @@ impl World {
                 id: &id.to_string(),
                 workspace_id: &workspace.to_string(),
                 email: &format!("m{}@example.com", id.to_string().replace('-', "")),
+                email_key: &format!("m{}@example.com", id.to_string().replace('-', "")),
                 display_name: "Member",
                 password_hash: "not-a-hash",
                 workspace_role: WorkspaceRole::Member.as_str(),

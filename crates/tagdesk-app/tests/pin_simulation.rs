@@ -66,7 +66,7 @@ impl Site {
         let hash = if pin.is_empty() {
             String::new()
         } else {
-            tagdesk_app::auth::hash_password(pin.to_owned()).await.expect("hash PIN")
+            tagdesk_app::auth::hash_password(&self.app, pin.to_owned()).await.expect("hash PIN")
         };
         let mut tx = self.app.store.begin().await.expect("begin");
         sqlx::query(
@@ -230,23 +230,24 @@ async fn guarded_mode_throttles_newcomers_keeps_trusted_browsers_and_alerts_once
     // The 21st took the period's first evaluation turn: newcomers wait, the PIN unchecked.
     let interval_s = pin::GUARDED_EVALUATION_INTERVAL_MS / SECOND;
     assert_eq!(site.newcomer("honest-newcomer").await, PinOutcome::Throttled { retry_after_s: interval_s });
-    // Trusted browsers are evaluated as usual, wrong PINs included (which count and extend the period).
+    // Trusted browsers are evaluated as usual, wrong PINs included (they count; while a bucket overflows
+    // they extend the period).
     assert!(site.returning("regular").await.is_correct());
     assert_eq!(site.attempt(bad, "regular", true).await, PinOutcome::Wrong { locked_for_s: None });
     assert!(site.returning("regular").await.is_correct());
     site.advance(10 * MINUTE);
     assert_eq!(site.newcomer("honest-newcomer").await, PinOutcome::Throttled { retry_after_s: interval_s - 600 });
 
-    // One evaluation per interval; every wrong one extends the period; still one alert.
+    // One evaluation per interval; wrong PINs within the buckets' drain rate do not extend the period (a
+    // trickle cannot hold guarded mode forever); still one alert.
     site.advance(35 * MINUTE);
     assert_eq!(site.attempt(bad, "bot-22", false).await, PinOutcome::Wrong { locked_for_s: None });
     assert_eq!(site.attempt(bad, "bot-23", false).await, PinOutcome::Throttled { retry_after_s: interval_s });
-    let last_failure = site.now();
-    assert_eq!(site.guarded_until().await, Some(last_failure + pin::GUARDED_FOR_MS));
+    assert_eq!(site.guarded_until().await, Some(started + pin::GUARDED_FOR_MS), "a trickle does not extend it");
     assert_eq!(site.alerts().await, 1, "one alert per guarded period");
 
-    // The period ends a day after the last wrong PIN; a newcomer gets in again.
-    site.advance(pin::GUARDED_FOR_MS - SECOND);
+    // The period ends a day after the last overflow; a newcomer gets in again.
+    site.advance(started + pin::GUARDED_FOR_MS - SECOND - site.now());
     assert!(site.guarded_until().await.is_some());
     site.advance(SECOND);
     assert_eq!(site.guarded_until().await, None);
@@ -427,7 +428,7 @@ async fn seven_day_attack_from_unlimited_addresses_stays_under_five_percent() {
                     tally.guarded_after_ms = Some(site.now() - start);
                 }
                 // A new honest visitor arriving mid-attack (right after the attacker took the turn) waits.
-                if !newcomer_refused && site.now() - start > 2 * DAY {
+                if !newcomer_refused && site.now() - start > 2 * DAY && site.guarded_until().await.is_some() {
                     assert!(matches!(site.newcomer("honest-during").await, PinOutcome::Throttled { .. }));
                     newcomer_refused = true;
                 }
@@ -452,9 +453,12 @@ async fn seven_day_attack_from_unlimited_addresses_stays_under_five_percent() {
     assert!(tally.evaluated <= MAX_EVALUATED, "{} guesses evaluated", tally.evaluated);
     assert!(newcomer_refused, "the newcomer check ran");
     assert!(tally.returning_ok >= 55);
-    assert_eq!(site.alerts().await, 1, "one alert for one continuous attack");
+    // Guarded mode ends a day after the last overflow, so a continuous attack makes one guarded period (and
+    // one alert) per day at most.
+    let alerts = site.alerts().await;
+    assert!((1..=7).contains(&alerts), "one alert per guarded period, at most one a day: {alerts}");
 
-    // The attack stops. Guarded mode ends a day after the last wrong PIN; then newcomers get in again.
+    // The attack stops. Guarded mode ends a day after the last overflow; then newcomers get in again.
     let until = site.guarded_until().await.expect("still guarded right after the attack");
     assert!(until - site.now() <= pin::GUARDED_FOR_MS);
     site.advance(until - site.now() + SECOND);

@@ -256,6 +256,7 @@ async fn add_user(app: &App, workspace: WorkspaceId, name: &str, role: Workspace
             id: &id.to_string(),
             workspace_id: &workspace.to_string(),
             email: &format!("{}@example.com", id.to_string().replace('-', "")),
+            email_key: &format!("{}@example.com", id.to_string().replace('-', "")),
             display_name: name,
             password_hash: "not-a-hash",
             workspace_role: role.as_str(),

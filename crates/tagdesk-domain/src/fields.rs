@@ -125,15 +125,31 @@ pub struct FieldDraft {
     pub position: i64,
 }
 
+/// Most custom fields on a template.
+pub const MAX_FIELDS: usize = 50;
+/// Most options of a choice field.
+pub const MAX_OPTIONS: usize = 200;
+
 /// Validates field drafts into definitions, ordered by position; errors are keyed `fields.<index>.<part>`.
 /// New fields get keys that do not collide with `used_keys` (keys of earlier versions of the template).
+/// Sizes are checked first: more than [`MAX_FIELDS`] fields or [`MAX_OPTIONS`] options in a field are
+/// refused before anything else is looked at, so the work is bounded whatever the input's size.
 pub fn validate_definitions(drafts: &[FieldDraft], used_keys: &[String]) -> Result<Vec<FieldDefinition>, FieldErrors> {
     let mut errors = FieldErrors::new();
+    if drafts.len() > MAX_FIELDS {
+        errors.add("fields", format!("A template has at most {MAX_FIELDS} fields."));
+        return Err(errors);
+    }
+    for (index, draft) in drafts.iter().enumerate() {
+        if draft.options.len() > MAX_OPTIONS {
+            errors.add(format!("fields.{index}.options"), format!("A field has at most {MAX_OPTIONS} options."));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let mut ordered: Vec<(usize, &FieldDraft)> = drafts.iter().enumerate().collect();
     ordered.sort_by_key(|(i, d)| (d.position, *i));
-    if drafts.len() > 50 {
-        errors.add("fields", "A template has at most 50 fields.");
-    }
     let mut next_number =
         used_keys.iter().filter_map(|k| k.strip_prefix('f').and_then(|n| n.parse::<u32>().ok())).max().unwrap_or(0) + 1;
     let mut out = Vec::new();
@@ -144,10 +160,11 @@ pub fn validate_definitions(drafts: &[FieldDraft], used_keys: &[String]) -> Resu
         let help = errors.check(&at("help"), optional_text(&draft.help, 500)).flatten().unwrap_or_default();
         let kind = errors.check(&at("kind"), FieldKind::parse(&draft.kind));
         let mut options: Vec<String> = Vec::new();
+        let mut seen_options = std::collections::HashSet::new();
         for option in draft.options.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
             if option.chars().count() > 200 {
                 errors.add(at("options"), "An option has at most 200 characters.");
-            } else if !options.iter().any(|o| o == option) {
+            } else if seen_options.insert(option) {
                 options.push(option.to_owned());
             }
         }
@@ -216,7 +233,9 @@ pub fn validate_values(
                 }
             },
             FieldKind::MultipleChoice => {
-                if submitted.iter().all(|s| def.options.contains(s)) {
+                let submitted: std::collections::HashSet<&String> = submitted.iter().collect();
+                let offered: std::collections::HashSet<&String> = def.options.iter().collect();
+                if submitted.len() <= def.options.len() && submitted.iter().all(|s| offered.contains(s)) {
                     let chosen: Vec<Value> = def
                         .options
                         .iter()

@@ -49,18 +49,26 @@ impl fmt::Display for Email {
     }
 }
 
-/// Parses a list of addresses separated by commas, semicolons or new lines; blank entries are skipped.
+/// Most addresses in a notification list.
+pub const MAX_NOTIFICATION_EMAILS: usize = 20;
+
+/// Parses a list of addresses separated by commas, semicolons or new lines; blank entries and repeats
+/// (same login key) are skipped. At most [`MAX_NOTIFICATION_EMAILS`] entries are read: a longer list is
+/// refused at the first entry past the limit, whatever its size (linear time, bounded work).
 pub fn parse_email_list(raw: &str) -> Result<Vec<Email>, DomainError> {
     let mut out: Vec<Email> = Vec::new();
-    for part in raw.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
-        let email = Email::parse(part)
-            .map_err(|_| DomainError::invalid(format!("\u{201c}{part}\u{201d} is not an email address.")))?;
-        if !out.contains(&email) {
+    let mut seen = std::collections::HashSet::new();
+    for (index, part) in raw.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()).enumerate() {
+        if index >= MAX_NOTIFICATION_EMAILS {
+            return Err(DomainError::invalid(format!("Use at most {MAX_NOTIFICATION_EMAILS} notification addresses.")));
+        }
+        let email = Email::parse(part).map_err(|_| {
+            let shown: String = part.chars().take(80).collect();
+            DomainError::invalid(format!("\u{201c}{shown}\u{201d} is not an email address."))
+        })?;
+        if seen.insert(email.login_key()) {
             out.push(email);
         }
-    }
-    if out.len() > 20 {
-        return Err(DomainError::invalid("Use at most 20 notification addresses."));
     }
     Ok(out)
 }
@@ -133,7 +141,11 @@ impl TimeZoneName {
     }
 }
 
-/// A device's tags: trimmed, case-preserving, unique ignoring case, at most 20 of at most 40 characters.
+/// Most tags on a device.
+pub const MAX_TAGS: usize = 20;
+
+/// A device's tags: trimmed, case-preserving, unique ignoring case, at most [`MAX_TAGS`] of at most 40
+/// characters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct Tags(Vec<String>);
@@ -144,22 +156,24 @@ impl Tags {
         Self::from_list(raw.split(','))
     }
 
-    /// Validates a list of tags.
+    /// Validates a list of tags. At most [`MAX_TAGS`] entries are read: a longer list is refused at the
+    /// first entry past the limit (linear time, bounded work, whatever the input's size).
     pub fn from_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Self, DomainError> {
         let mut tags: Vec<String> = Vec::new();
-        for tag in items.into_iter().map(str::trim).filter(|t| !t.is_empty()) {
+        let mut seen = std::collections::HashSet::new();
+        for (index, tag) in items.into_iter().map(str::trim).filter(|t| !t.is_empty()).enumerate() {
+            if index >= MAX_TAGS {
+                return Err(DomainError::invalid(format!("Use at most {MAX_TAGS} tags.")));
+            }
             if tag.chars().count() > 40 {
                 return Err(DomainError::invalid("A tag has at most 40 characters."));
             }
             if tag.contains(',') || tag.chars().any(char::is_control) {
                 return Err(DomainError::invalid("Tags cannot contain commas or control characters."));
             }
-            if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            if seen.insert(tag.to_ascii_lowercase()) {
                 tags.push(tag.to_owned());
             }
-        }
-        if tags.len() > 20 {
-            return Err(DomainError::invalid("Use at most 20 tags."));
         }
         Ok(Self(tags))
     }

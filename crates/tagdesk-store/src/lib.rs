@@ -12,6 +12,7 @@ pub mod devices;
 pub mod error;
 pub mod pin_guard;
 pub mod portal;
+pub mod portal_pass;
 pub mod rate_limits;
 pub mod sessions;
 mod sql;

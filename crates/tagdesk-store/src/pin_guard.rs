@@ -100,6 +100,19 @@ pub async fn set_guarded(
     Ok(())
 }
 
+/// Ends guarded mode now (staff decided) and empties the deployment's buckets, so the next wrong PIN
+/// does not restart it at once. The per-client lock-outs stay.
+pub async fn end_guarded(conn: &mut Conn, deployment_id: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE portal_settings SET guarded_until = NULL WHERE deployment_id = $1")
+        .bind(deployment_id)
+        .execute(&mut *conn)
+        .await?;
+    for part in ["hour", "day", "slot"] {
+        delete_bucket(conn, &deployment_bucket(deployment_id, part)).await?;
+    }
+    Ok(())
+}
+
 /// One `pin_lockouts` row. Per-client buckets keep wrong PINs in `failures` and the lock-out end in
 /// `locked_until`; leaky buckets keep their "empty at" time in `locked_until`; the evaluation slot keeps
 /// the earliest time of the next evaluation there.

@@ -43,21 +43,24 @@ pub struct NewUser<'a> {
     pub id: &'a str,
     pub workspace_id: &'a str,
     pub email: &'a str,
+    /// The normalised login name (`Email::login_key`), unique across workspaces.
+    pub email_key: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
     pub workspace_role: &'a str,
     pub now: i64,
 }
 
-/// Inserts a user; a taken email is a unique violation on `email`.
+/// Inserts a user; a taken login name is a unique violation on `email_key`.
 pub async fn insert(conn: &mut Conn, user: &NewUser<'_>) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO users (id, workspace_id, email, display_name, password_hash, workspace_role, active, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7)",
+        "INSERT INTO users (id, workspace_id, email, email_key, display_name, password_hash, workspace_role, \
+         active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
     )
     .bind(user.id)
     .bind(user.workspace_id)
     .bind(user.email)
+    .bind(user.email_key)
     .bind(user.display_name)
     .bind(user.password_hash)
     .bind(user.workspace_role)
@@ -67,10 +70,22 @@ pub async fn insert(conn: &mut Conn, user: &NewUser<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-/// Finds a user by email, ignoring case, in any workspace (emails are the login name).
-pub async fn find_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<UserRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)");
-    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(email).fetch_optional(conn).await?)
+/// Finds a user by login name (`Email::login_key`, computed by the caller), in any workspace. The key is
+/// compared as it is: no database case folding, which differs between backends.
+pub async fn find_by_login_key(conn: &mut Conn, email_key: &str) -> StoreResult<Option<UserRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email_key = $1");
+    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(email_key).fetch_optional(conn).await?)
+}
+
+/// Every user's id, email and stored login key (to recompute keys after a normalisation change).
+pub async fn login_keys(conn: &mut Conn) -> StoreResult<Vec<(String, String, String)>> {
+    Ok(sqlx::query_as("SELECT id, email, email_key FROM users").fetch_all(conn).await?)
+}
+
+/// Sets a user's login key.
+pub async fn set_login_key(conn: &mut Conn, id: &str, email_key: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET email_key = $1 WHERE id = $2").bind(email_key).bind(id).execute(conn).await?;
+    Ok(())
 }
 
 /// Loads a user by id (any workspace: callers scope).

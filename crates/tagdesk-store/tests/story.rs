@@ -57,7 +57,7 @@ async fn sqlite_backup_of_an_open_store_opens_and_holds_the_data() {
     let copy = Store::open_sqlite_file(&target).await.expect("open the backup");
     let mut conn = copy.read().await.expect("read backup");
     assert_eq!(users::count_all(&mut conn).await.expect("count users in backup"), 2);
-    let admin = users::find_by_email(&mut conn, "a@example.com").await.expect("find").expect("admin in backup");
+    let admin = users::find_by_login_key(&mut conn, "a@example.com").await.expect("find").expect("admin in backup");
     assert_eq!(admin.id, world.admin);
     drop(conn);
     copy.migrate().await.expect("the backup is fully migrated already");
@@ -159,11 +159,19 @@ fn is_check_violation(err: &StoreError) -> bool {
     matches!(err, StoreError::Database(tagdesk_store::sqlx::Error::Database(db)) if db.is_check_violation())
 }
 
-fn new_user<'a>(id: &'a str, workspace_id: &'a str, email: &'a str, name: &'a str, role: &'a str) -> NewUser<'a> {
+/// A user row; the login key is the email in lower case (the app computes it with `Email::login_key`).
+fn new_user<'a>(
+    id: &'a str,
+    workspace_id: &'a str,
+    (email, email_key): (&'a str, &'a str),
+    name: &'a str,
+    role: &'a str,
+) -> NewUser<'a> {
     NewUser {
         id,
         workspace_id,
         email,
+        email_key,
         display_name: name,
         password_hash: "$argon2id$not-a-real-hash",
         workspace_role: role,
@@ -208,31 +216,35 @@ async fn workspaces_and_users(store: &Store) -> World {
     assert_eq!(write(store, async |c| workspaces::take_case_number(c, &acme).await).await.expect("take"), 4);
     write(store, async |c| workspaces::take_case_number(c, &id()).await).await.expect_err("no such workspace");
 
-    // Users: emails are unique across the installation, ignoring case.
+    // Users: login keys (emails in lower case) are unique across the installation.
     let (admin, bea) = (id(), id());
     write(store, async |c| {
-        users::insert(c, &new_user(&bea, &acme, "bea@example.com", "bea Member", "member")).await?;
-        users::insert(c, &new_user(&admin, &acme, "a@example.com", "Ada Admin", "admin")).await
+        users::insert(c, &new_user(&bea, &acme, ("bea@example.com", "bea@example.com"), "bea Member", "member"))
+            .await?;
+        users::insert(c, &new_user(&admin, &acme, ("a@example.com", "a@example.com"), "Ada Admin", "admin")).await
     })
     .await
     .expect("insert users");
-    let err =
-        write(store, async |c| users::insert(c, &new_user(&id(), &other, "A@Example.COM", "Copy", "member")).await)
-            .await
-            .expect_err("duplicate email ignoring case");
+    let err = write(store, async |c| {
+        users::insert(c, &new_user(&id(), &other, ("A@Example.COM", "a@example.com"), "Copy", "member")).await
+    })
+    .await
+    .expect_err("duplicate email ignoring case");
     assert!(matches!(err, StoreError::Unique(_)) && err.is_unique_on("email"), "{err:?}");
-    let err =
-        write(store, async |c| users::insert(c, &new_user(&id(), &acme, "o@example.com", "Owner", "owner")).await)
-            .await
-            .expect_err("unknown workspace role");
+    let err = write(store, async |c| {
+        users::insert(c, &new_user(&id(), &acme, ("o@example.com", "o@example.com"), "Owner", "owner")).await
+    })
+    .await
+    .expect_err("unknown workspace role");
     assert!(is_check_violation(&err), "{err:?}");
-    let err =
-        write(store, async |c| users::insert(c, &new_user(&id(), &id(), "n@example.com", "Nowhere", "member")).await)
-            .await
-            .expect_err("unknown workspace");
+    let err = write(store, async |c| {
+        users::insert(c, &new_user(&id(), &id(), ("n@example.com", "n@example.com"), "Nowhere", "member")).await
+    })
+    .await
+    .expect_err("unknown workspace");
     assert!(matches!(err, StoreError::ForeignKey), "{err:?}");
 
-    let found = read(store, async |c| users::find_by_email(c, "A@EXAMPLE.com").await).await.expect("by email");
+    let found = read(store, async |c| users::find_by_login_key(c, "a@example.com").await).await.expect("by email");
     assert_eq!(found.id, admin);
     assert!(found.is_active());
     let listed = read(store, async |c| users::list(c, &acme).await).await;

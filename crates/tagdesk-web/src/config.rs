@@ -11,8 +11,8 @@ pub struct WebConfig {
     pub trust_proxy_headers: bool,
     /// Secret key for keyed hashes of client addresses.
     pub secret_key: Vec<u8>,
-    /// Largest request body accepted, in bytes (CSV imports included).
-    pub max_body_bytes: usize,
+    /// Resource limits: connections, body sizes and timing, upload slots.
+    pub limits: crate::limits::Limits,
     /// Public base URL without a trailing slash, e.g. `https://desk.example.com` (portal links, QR codes).
     pub public_url: String,
     /// How long a portal visitor's session lasts after the right PIN, in days.
@@ -20,13 +20,18 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
+    /// Whether the public URL is https (cookies get `Secure` and `__Host-` names, responses HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     /// Settings for tests and local use: insecure cookies, a random key.
     pub fn for_tests() -> Self {
         Self {
             secure_cookies: false,
             trust_proxy_headers: false,
             secret_key: tagdesk_app::auth::random_token().into_bytes(),
-            max_body_bytes: 2 * 1024 * 1024,
+            limits: crate::limits::Limits { max_body_bytes: 2 * 1024 * 1024, ..crate::limits::Limits::default() },
             public_url: "http://127.0.0.1:8080".to_owned(),
             portal_session_days: 30,
         }
@@ -39,7 +44,7 @@ impl fmt::Debug for WebConfig {
             .field("secure_cookies", &self.secure_cookies)
             .field("trust_proxy_headers", &self.trust_proxy_headers)
             .field("secret_key", &"[redacted]")
-            .field("max_body_bytes", &self.max_body_bytes)
+            .field("limits", &self.limits)
             .field("public_url", &self.public_url)
             .field("portal_session_days", &self.portal_session_days)
             .finish()

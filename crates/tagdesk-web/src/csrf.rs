@@ -31,8 +31,10 @@ pub async fn verify(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
-    let expected =
-        request.extensions().get::<SessionCtx>().and_then(|c| c.session.as_ref()).map(|s| s.csrf_token.clone());
+    let expected = request.extensions().get::<SessionCtx>().and_then(|c| match &c.session {
+        Some(session) => Some(session.csrf_token.clone()),
+        None => c.anonymous_csrf.clone(),
+    });
     let Some(expected) = expected else {
         return PageError::CsrfFailed.into_response();
     };

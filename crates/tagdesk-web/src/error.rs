@@ -71,6 +71,17 @@ impl IntoResponse for PageError {
                 }
                 response
             }
+            PageError::App(AppError::Busy { retry_after_s }) => {
+                let mut response = error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Busy right now",
+                    &format!("Tagdesk is busy. Please try again in {retry_after_s} seconds."),
+                );
+                if let Ok(value) = retry_after_s.to_string().parse() {
+                    response.headers_mut().insert(RETRY_AFTER, value);
+                }
+                response
+            }
             PageError::App(AppError::Invalid(errors)) => {
                 error_page(StatusCode::UNPROCESSABLE_ENTITY, "Please check your input", &errors.to_string())
             }

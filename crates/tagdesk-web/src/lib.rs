@@ -3,15 +3,19 @@
 //! translate between HTTP and `tagdesk-app` calls.
 
 pub mod api;
+pub mod body_guard;
 pub mod client;
 pub mod config;
+pub mod cookie_prefix;
 pub mod csrf;
 pub mod error;
 pub mod format;
 pub mod layout;
+pub mod limits;
 pub mod ops;
 pub mod pages;
 pub mod portal;
+pub mod server;
 pub mod session;
 
 use std::sync::Arc;
@@ -44,7 +48,7 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
     let router = Router::new()
         .merge(pages)
-        .merge(portal::router())
+        .merge(portal::router(&state.config.limits))
         .nest("/api/v1", api)
         .merge(api::docs_router())
         .merge(ops::router())

@@ -9,16 +9,14 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::AppState;
 use crate::api::ApiError;
+use crate::body_guard::body_limit;
 use crate::error::PageError;
-use tagdesk_app::portal::settings::REPORT_BODY_LIMIT_BYTES;
-
-use crate::{AppState, WebConfig};
 
 /// The back office's one stylesheet, compiled into the binary.
 pub const STYLESHEET: &str = include_str!("../static/tagdesk.css");
@@ -51,19 +49,13 @@ async fn stylesheet() -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], STYLESHEET)
 }
 
-/// The body limit of a request: portal reports (photos) get the portal's larger limit, everything else the
-/// configured one.
-fn body_limit(path: &str, config: &WebConfig) -> usize {
-    let is_report = path.starts_with("/d/") && path.ends_with("/report");
-    if is_report { config.max_body_bytes.max(REPORT_BODY_LIMIT_BYTES) } else { config.max_body_bytes }
-}
-
 /// Answers 413 up front when the declared body is larger than the limit of its address — as JSON for the
 /// API, as the portal's own page (language, contact details) for portal addresses, as a back-office page
-/// otherwise. Bodies without a declared length are cut off while being read.
-async fn reject_oversized(state: AppState, request: Request, next: Next) -> Response {
+/// otherwise. Every body, declared or chunked, is then read under the same size limit and the timing
+/// rules of [`crate::body_guard`].
+async fn guard_body(state: AppState, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    let max = body_limit(&path, &state.config);
+    let max = body_limit(&path, state.config.limits.max_body_bytes);
     let declared =
         request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max as u64) {
@@ -76,7 +68,17 @@ async fn reject_oversized(state: AppState, request: Request, next: Next) -> Resp
         }
         return PageError::PayloadTooLarge.into_response();
     }
-    next.run(request).await
+    next.run(crate::body_guard::guard(request, &state.config.limits)).await
+}
+
+/// Staff pages, API answers and portal pages carry personal data: unless a handler said otherwise
+/// (static assets, downloads), no browser or proxy may keep a copy.
+async fn no_store_by_default(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if !response.headers().contains_key(CACHE_CONTROL) {
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// The request path as logged: portal label and follow-up tokens are secrets of their holders, so they are
@@ -108,13 +110,24 @@ async fn favicon() -> impl IntoResponse {
 pub fn apply(router: Router, state: &AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let config = &state.config;
-    let hard_limit = config.max_body_bytes.max(REPORT_BODY_LIMIT_BYTES);
+    let https = config.is_https();
+    let max_body = config.limits.max_body_bytes;
     let state = state.clone();
     router
-        .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(hard_limit))
-        .layer(axum::middleware::from_fn(move |request: Request, next: Next| {
-            reject_oversized(state.clone(), request, next)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(move |request: Request, next: Next| guard_body(state.clone(), request, next)))
+        .layer(axum::middleware::from_fn(no_store_by_default))
+        .layer(axum::middleware::from_fn(move |request: Request, next: Next| async move {
+            // Over https: HSTS, `Secure` and `__Host-` cookies (see crate::cookie_prefix).
+            if !https {
+                return next.run(request).await;
+            }
+            let mut response = crate::cookie_prefix::harden(request, next).await;
+            response.headers_mut().insert(
+                HeaderName::from_static("strict-transport-security"),
+                HeaderValue::from_static("max-age=31536000"),
+            );
+            response
         }))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("content-security-policy"),

@@ -19,6 +19,10 @@ use crate::layout::{Layout, LayoutUser};
 pub const SESSION_COOKIE: &str = "tagdesk_session";
 /// Name of the one-shot notice cookie.
 pub const FLASH_COOKIE: &str = "tagdesk_flash";
+/// Name of the signed-out visitor's CSRF cookie (a random value; forms carry its keyed hash).
+pub const ANONYMOUS_CSRF_COOKIE: &str = "tagdesk_csrf";
+/// How long the signed-out visitor's CSRF cookie lives.
+pub const ANONYMOUS_CSRF_MAX_AGE_S: i64 = 2 * 3600;
 
 /// What the session middleware found, stored in request extensions.
 #[derive(Clone, Default)]
@@ -29,6 +33,9 @@ pub struct SessionCtx {
     pub signed_in: Option<SignedIn>,
     /// A notice left by the previous response.
     pub flash: Option<String>,
+    /// Without a session: the CSRF token that the visitor's `tagdesk_csrf` cookie vouches for (sign-in and
+    /// setup forms), so that signed-out visitors cost no database row.
+    pub anonymous_csrf: Option<String>,
     /// Deployments visible to the signed-in user whose customer portal is in guarded mode (for the
     /// back-office banner); loaded once per request.
     pub guarded: Vec<GuardedDeployment>,
@@ -54,6 +61,12 @@ pub fn session_cookie(value: Option<&str>, secure: bool, max_age_s: i64) -> Head
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     };
     HeaderValue::from_str(&header).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The form token of a signed-out visitor whose CSRF cookie holds `cookie_value`: a keyed hash, so only
+/// this server can make it and only the holder of the cookie can present it (double submit).
+pub fn anonymous_csrf_token(key: &[u8], cookie_value: &str) -> String {
+    hex::encode(crate::portal::csrf::hmac(key, format!("staff-anonymous-csrf:{cookie_value}").as_bytes()))
 }
 
 /// A redirect that shows `notice` on the next page.
@@ -84,6 +97,11 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
             Ok(session) => ctx.session = session,
             Err(err) => return PageError::from(err).into_response(),
         }
+    }
+    if ctx.session.is_none() {
+        ctx.anonymous_csrf = cookie(request.headers(), ANONYMOUS_CSRF_COOKIE)
+            .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|v| anonymous_csrf_token(&state.config.secret_key, v));
     }
     if let Some(user_id) = ctx.session.as_ref().and_then(|s| s.user_id) {
         match auth::signed_in(&state.app, user_id).await {

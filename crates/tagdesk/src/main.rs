@@ -1,6 +1,7 @@
 //! `tagdesk`: one binary for the server, migrations, the demo and the operator's admin commands.
 
 mod commands;
+mod fs_safety;
 mod settings;
 
 use std::process::ExitCode;

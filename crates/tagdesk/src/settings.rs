@@ -32,6 +32,93 @@ struct FileConfig {
     trust_proxy_headers: Option<bool>,
     log: Option<String>,
     portal_session_days: Option<i64>,
+    #[serde(default)]
+    limits: FileLimits,
+}
+
+/// `[limits]` in `tagdesk.toml`; the same names in upper case with a `TAGDESK_` prefix win (e.g.
+/// `TAGDESK_MAX_CONNECTIONS`). Durations are whole seconds.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    max_connections: Option<u64>,
+    max_connections_per_client: Option<u64>,
+    header_read_timeout_s: Option<u64>,
+    body_idle_timeout_s: Option<u64>,
+    body_min_bytes_per_s: Option<u64>,
+    body_total_timeout_s: Option<u64>,
+    upload_slots: Option<u64>,
+    upload_slots_per_client: Option<u64>,
+    upload_slots_per_deployment: Option<u64>,
+    hash_slots: Option<u64>,
+    hash_wait_s: Option<u64>,
+}
+
+/// The effective resource limits (HTTP layer and password hashing).
+#[derive(Debug, Clone)]
+pub struct LimitSettings {
+    /// Connections, bodies, upload slots.
+    pub web: tagdesk_web::limits::Limits,
+    /// Argon2 hashes in flight and the wait for a slot.
+    pub hashing: tagdesk_app::hashing::HashLimits,
+}
+
+/// A whole number from `TAGDESK_<NAME>` or the file, within `range`.
+fn limit(name: &str, file: Option<u64>, range: std::ops::RangeInclusive<u64>) -> anyhow::Result<Option<u64>> {
+    let var = format!("TAGDESK_{}", name.to_uppercase());
+    let value = match env(&var) {
+        Some(raw) => Some(raw.trim().parse::<u64>().with_context(|| format!("{var} {raw:?} is not a whole number"))?),
+        None => file,
+    };
+    if let Some(value) = value
+        && !range.contains(&value)
+    {
+        bail!("{var} / limits.{name} must be between {} and {}", range.start(), range.end());
+    }
+    Ok(value)
+}
+
+impl FileLimits {
+    fn resolve(&self) -> anyhow::Result<LimitSettings> {
+        use std::time::Duration;
+        let mut web = tagdesk_web::limits::Limits::default();
+        let mut hashing = tagdesk_app::hashing::HashLimits::default();
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        if let Some(n) = limit("max_connections", self.max_connections, 16..=1_000_000)? {
+            web.max_connections = count(n);
+        }
+        if let Some(n) = limit("max_connections_per_client", self.max_connections_per_client, 0..=1_000_000)? {
+            web.max_connections_per_client = count(n);
+        }
+        if let Some(n) = limit("header_read_timeout_s", self.header_read_timeout_s, 1..=600)? {
+            web.header_read_timeout = Duration::from_secs(n);
+        }
+        if let Some(n) = limit("body_idle_timeout_s", self.body_idle_timeout_s, 1..=600)? {
+            web.body_idle_timeout = Duration::from_secs(n);
+        }
+        if let Some(n) = limit("body_min_bytes_per_s", self.body_min_bytes_per_s, 0..=10_000_000)? {
+            web.body_min_bytes_per_s = n;
+        }
+        if let Some(n) = limit("body_total_timeout_s", self.body_total_timeout_s, 1..=3600)? {
+            web.body_total_timeout = Duration::from_secs(n);
+        }
+        if let Some(n) = limit("upload_slots", self.upload_slots, 1..=1000)? {
+            web.upload_slots = count(n);
+        }
+        if let Some(n) = limit("upload_slots_per_client", self.upload_slots_per_client, 1..=1000)? {
+            web.upload_slots_per_client = count(n);
+        }
+        if let Some(n) = limit("upload_slots_per_deployment", self.upload_slots_per_deployment, 1..=1000)? {
+            web.upload_slots_per_deployment = count(n);
+        }
+        if let Some(n) = limit("hash_slots", self.hash_slots, 1..=256)? {
+            hashing.slots = count(n);
+        }
+        if let Some(n) = limit("hash_wait_s", self.hash_wait_s, 1..=60)? {
+            hashing.wait = Duration::from_secs(n);
+        }
+        Ok(LimitSettings { web, hashing })
+    }
 }
 
 /// Effective settings.
@@ -51,6 +138,8 @@ pub struct Settings {
     pub log_format: String,
     /// Portal visitor session lifetime in days.
     pub portal_session_days: i64,
+    /// Resource limits.
+    pub limits: LimitSettings,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -98,7 +187,17 @@ impl Settings {
         if !(1..=365).contains(&portal_session_days) {
             bail!("TAGDESK_PORTAL_SESSION_DAYS must be between 1 and 365");
         }
-        Ok(Self { addr, database_url, data_dir, public_url, trust_proxy_headers, log_format, portal_session_days })
+        let limits = file.limits.resolve()?;
+        Ok(Self {
+            addr,
+            database_url,
+            data_dir,
+            public_url,
+            trust_proxy_headers,
+            log_format,
+            portal_session_days,
+            limits,
+        })
     }
 
     /// Whether the database is the embedded SQLite file.

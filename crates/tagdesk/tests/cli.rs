@@ -254,3 +254,87 @@ fn wait_for_stdout(server: &Server, needle: &str) -> String {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Modes of a path (permission bits only).
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_its_files_are_private_and_open_modes_are_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let tagdesk = Tagdesk::sqlite();
+    tagdesk.ok(&["migrate"], "");
+    tagdesk.ok(&create_user("a@example.com", "Acme", "admin"), PASSWORD);
+    let dir = tagdesk.data_dir();
+    assert_eq!(mode(&dir), 0o700, "data directory");
+    for entry in std::fs::read_dir(&dir).expect("list") {
+        let path = entry.expect("entry").path();
+        let expected = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode(&path), expected, "{}", path.display());
+    }
+    assert!(dir.join("tagdesk.db").exists());
+    let backup = tagdesk.path("backup.db");
+    tagdesk.ok(&["admin", "backup", "--to", path(&backup)], "");
+    assert_eq!(mode(&backup), 0o600, "a backup holds the same data");
+
+    // An installation whose directory was opened up is told so at start, with the fix.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let output = tagdesk.run(&["migrate"], "");
+    assert!(output.status.success());
+    assert!(
+        output.stderr.contains("other users can access this") && output.stderr.contains("chmod 0700"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stderr.contains(&dir.display().to_string()), "{}", output.stderr);
+}
+
+/// A raw HTTP/1.1 exchange: the whole answer as text.
+fn raw_http(port: u16, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw).into_owned()
+}
+
+#[test]
+fn failed_sign_ins_are_logged_without_the_password_or_email() {
+    let tagdesk = Tagdesk::sqlite();
+    tagdesk.ok(&create_user("victim@example.com", "Acme", "admin"), PASSWORD);
+    let server = tagdesk.start(&["serve"]);
+    let page = raw_http(server.port, "GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let cookie = page
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .expect("CSRF cookie")
+        .to_owned();
+    let token = page.split("name=\"_csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("token");
+    let secret = "Hunter2-very-secret";
+    let body = format!("_csrf={token}&email=victim%40example.com&password={secret}");
+    for _ in 0..3 {
+        let answer = raw_http(
+            server.port,
+            &format!(
+                "POST /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {cookie}\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let log = server.stderr();
+    assert_eq!(log.matches("sign-in failed").count(), 3, "one line per failed sign-in:\n{log}");
+    assert!(log.contains("client.key="), "{log}");
+    assert!(!log.contains(secret) && !log.contains("victim@example.com"), "no password or email in the log:\n{log}");
+    assert!(!log.contains("127.0.0.1:") || !log.contains("client.key=127"), "no client address:\n{log}");
+    drop(server);
+}

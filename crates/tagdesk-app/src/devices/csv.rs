@@ -93,7 +93,11 @@ pub async fn import_csv(
         deployments::get(&mut conn, &workspace, &deployment_id).await?.or_not_found()?;
         let taken = devices::serial_numbers(&mut conn, &workspace).await?;
         let taken: HashSet<String> = taken.iter().map(|s| serial_key(s)).collect();
-        parse_file(bytes, &taken)?
+        // Up to 50,000 rows of checks: CPU work, kept off the async workers.
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || parse_file(&bytes, &taken))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??
     };
 
     let total = rows.len() as u64;

@@ -17,6 +17,7 @@
 pub mod cache;
 pub mod follow;
 pub mod outbox;
+pub mod pass;
 pub mod pin;
 pub mod report;
 pub mod session;

@@ -143,14 +143,6 @@ pub struct GuardStatus {
     pub guarded_until: Option<i64>,
 }
 
-/// Checks `hash` (a PHC string, e.g. from [`crate::auth::hash_password`]) against `password`. CPU-bound
-/// (Argon2): call it on a blocking thread.
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-}
-
 /// The lock-out a client earns with its `failures`th wrong PIN (0 while under the free allowance).
 pub fn lock_ms(failures: i64) -> i64 {
     if failures < CLIENT_FREE_FAILURES {
@@ -242,13 +234,18 @@ pub async fn attempt(
     let (correct, pin_hash) = match Pin::parse(pin_text) {
         Ok(pin) => {
             let pin = pin.as_str().to_owned();
-            tokio::task::spawn_blocking(move || (verify_password(&pin_hash, &pin), pin_hash))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
+            (app.hashing.verify(pin_hash.clone(), pin).await?, pin_hash)
         }
         Err(_) => (false, pin_hash),
     };
     if !correct {
+        let client = crate::auth::log_key(&buckets.client);
+        match locked_for_s {
+            Some(lock_s) => tracing::warn!(
+                deployment.id = %deployment, client.key = %client, lock_s, "portal PIN wrong: client locked out"
+            ),
+            None => tracing::info!(deployment.id = %deployment, client.key = %client, "portal PIN wrong"),
+        }
         return Ok(PinOutcome::Wrong { locked_for_s });
     }
     // Right after all: give the counted failure back.
@@ -282,6 +279,10 @@ async fn admit(app: &App, deployment: &str, buckets: &Buckets, trusted: bool) ->
         .filter(|r| now < r.locked_until.saturating_add(CLIENT_MEMORY_MS))
         .unwrap_or(BucketRow { bucket: buckets.client.clone(), failures: 0, locked_until: now, updated_at: now });
     if client.failures >= CLIENT_FREE_FAILURES && client.locked_until > now {
+        tracing::info!(
+            deployment.id = %deployment, client.key = %crate::auth::log_key(&buckets.client), failures = client.failures,
+            "portal PIN attempt refused: client locked out"
+        );
         return Ok(Admission::Refused(PinOutcome::Locked { retry_after_s: ceil_s(client.locked_until - now) }));
     }
 
@@ -293,6 +294,10 @@ async fn admit(app: &App, deployment: &str, buckets: &Buckets, trusted: bool) ->
         let next_slot = row(&buckets.slot).map_or(i64::MIN, |r| r.locked_until);
         if next_slot > now {
             let retry_after_s = ceil_s(next_slot.min(until) - now);
+            tracing::info!(
+                deployment.id = %deployment, client.key = %crate::auth::log_key(&buckets.client),
+                "portal PIN attempt refused: guarded mode"
+            );
             return Ok(Admission::Refused(PinOutcome::Throttled { retry_after_s }));
         }
     }
@@ -312,12 +317,16 @@ async fn admit(app: &App, deployment: &str, buckets: &Buckets, trusted: bool) ->
         writes.push(BucketRow { bucket: name.clone(), failures, locked_until: empty_at, updated_at: now });
     }
     if overflow || guarded_until.is_some() {
-        let until = guarded_until.unwrap_or(now).max(now + GUARDED_FOR_MS);
+        // Only new attack volume (an overflowing bucket) starts or extends guarded mode: a trickle of
+        // wrong PINs within the buckets' drain rate lets it end GUARDED_FOR_MS after the last overflow.
         let newly = guarded_until.is_none();
-        pin_guard::set_guarded(&mut tx, deployment, until, newly.then_some(now), now).await?;
-        if newly {
-            pin_guard::enqueue_alert(&mut tx, deployment, until, now).await?;
-            tracing::warn!(deployment.id = %deployment, guarded_until = until, "portal PIN attack suspected: guarded mode");
+        if overflow {
+            let until = guarded_until.unwrap_or(now).max(now + GUARDED_FOR_MS);
+            pin_guard::set_guarded(&mut tx, deployment, until, newly.then_some(now), now).await?;
+            if newly {
+                pin_guard::enqueue_alert(&mut tx, deployment, until, now).await?;
+                tracing::warn!(deployment.id = %deployment, guarded_until = until, "portal PIN attack suspected: guarded mode");
+            }
         }
         if !trusted {
             // This attempt takes the guarded period's current evaluation turn.

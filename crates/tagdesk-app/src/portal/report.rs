@@ -13,7 +13,7 @@
 //! ([`PHOTO_QUOTA_PER_HOUR`], counted by [`count_photos`] before any photo is decoded, whether the report
 //! then succeeds or not), and the idempotency key: the same key again (a double tap, a retry after a
 //! timeout, even concurrently) returns the case the first submission created. The web layer runs
-//! [`check_quota`] and [`check`] before it decodes any photo, so a form that would be refused anyway
+//! [`start_upload`] (or [`check_quota`]) and [`check`] before it decodes any photo, so a form that would be refused anyway
 //! costs no image processing.
 //!
 //! The title of a portal case is never taken from what the visitor typed (titles are shown on the device
@@ -41,6 +41,10 @@ use crate::{App, AppError, AppResult};
 
 /// Reports and notes one client (address key) may send per hour.
 pub const CLIENT_QUOTA_PER_HOUR: i64 = 20;
+/// Report uploads one client (address key) may *start* per hour, counted when the body starts to be read
+/// — finished or not, valid or not — so unfinished uploads cost the client quota too (twice the report
+/// quota leaves room for forms sent back with an error).
+pub const UPLOADS_PER_HOUR: i64 = 2 * CLIENT_QUOTA_PER_HOUR;
 /// Reports and notes one device may receive per hour.
 pub const DEVICE_QUOTA_PER_HOUR: i64 = 30;
 /// Photos one client (address key) may have processed per hour, counted before decoding: failed reports
@@ -143,6 +147,28 @@ fn client_bucket(client_key: &str) -> String {
 
 fn device_bucket(visit: &PortalVisit) -> String {
     format!("portal:submit:d:{}", visit.device.id)
+}
+
+fn upload_bucket(client_key: &str) -> String {
+    format!("portal:upload:c:{client_key}")
+}
+
+/// Before a report's body is read: counts one started upload of the client against
+/// [`UPLOADS_PER_HOUR`] and checks the report quotas (like [`check_quota`]), in one transaction. Fails
+/// with [`AppError::RateLimited`] (counting nothing) when the client has started too many uploads this
+/// hour or the client or device has used up its report quota.
+pub async fn start_upload(app: &App, visit: &PortalVisit, client_key: &str) -> AppResult<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let started = rate_limits::hit(&mut tx, &upload_bucket(client_key), HOUR_MS, now).await?;
+    let client = rate_limits::peek(&mut tx, &client_bucket(client_key), HOUR_MS, now).await?;
+    let device = rate_limits::peek(&mut tx, &device_bucket(visit), HOUR_MS, now).await?;
+    if started > UPLOADS_PER_HOUR || client >= CLIENT_QUOTA_PER_HOUR || device >= DEVICE_QUOTA_PER_HOUR {
+        drop(tx);
+        return Err(AppError::RateLimited { retry_after_s: retry_after_s(now) });
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 fn photo_bucket(client_key: &str) -> String {

@@ -73,13 +73,26 @@ pub async fn start(app: &App, proof: PinProof, days: i64) -> AppResult<Option<St
         tracing::info!(deployment.id = %deployment, "portal PIN changed while it was checked: no session");
         return Ok(None);
     }
+    let started = insert_started(&mut tx, &deployment, proof.session_epoch, now, days).await?;
+    tx.commit().await?;
+    Ok(Some(started))
+}
+
+/// Stores a new session (under `epoch`, lasting `days`) and a trust token for `deployment` in the caller's
+/// transaction, which must hold the settings row lock.
+pub(super) async fn insert_started(
+    tx: &mut tagdesk_store::Conn,
+    deployment: &str,
+    epoch: i64,
+    now: i64,
+    days: i64,
+) -> AppResult<Started> {
     let session = random_token();
     let trust_token = random_token();
     let expires_at = now + days.max(1) * DAY_MS;
-    store::insert_session(&mut tx, &secret_hash(&session), &deployment, proof.session_epoch, now, expires_at).await?;
-    store::insert_trusted(&mut tx, &secret_hash(&trust_token), &deployment, now).await?;
-    tx.commit().await?;
-    Ok(Some(Started { session, trust_token }))
+    store::insert_session(tx, &secret_hash(&session), deployment, epoch, now, expires_at).await?;
+    store::insert_trusted(tx, &secret_hash(&trust_token), deployment, now).await?;
+    Ok(Started { session, trust_token })
 }
 
 /// Whether the cookie value is a valid session for this deployment (unexpired, current epoch, portal

@@ -9,8 +9,6 @@
 
 use std::ops::RangeInclusive;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use tagdesk_domain::error::optional_text;
 use tagdesk_domain::{CaseTemplateId, ContactRule, DeploymentId, FieldErrors, Language, Pin};
 use tagdesk_store::portal::{self as store, OfferedTemplateRow, SettingsRow, SettingsUpdate};
@@ -251,6 +249,31 @@ pub async fn guarded(app: &App, actor: &Actor) -> AppResult<Vec<GuardedDeploymen
     Ok(out)
 }
 
+/// Ends a deployment's guarded mode now (deployment admins and workspace admins): new visitors are no
+/// longer throttled, and the deployment-wide counters start empty. Audited. No change when the portal is
+/// not guarded.
+pub async fn end_guarded_mode(app: &App, actor: &Actor, deployment: DeploymentId) -> AppResult<()> {
+    actor.require_administer(deployment)?;
+    let workspace = actor.workspace_id.to_string();
+    let key = deployment.to_string();
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let dep = deployments::get(&mut tx, &workspace, &key).await?.or_not_found()?;
+    let guarded = tagdesk_store::pin_guard::lock_settings(&mut tx, &key)
+        .await?
+        .and_then(|s| s.guarded_until)
+        .is_some_and(|until| until > now);
+    if !guarded {
+        return Ok(());
+    }
+    tagdesk_store::pin_guard::end_guarded(&mut tx, &key).await?;
+    let summary = format!("Ended guarded mode of the customer portal of \u{201c}{}\u{201d}", dep.name);
+    crate::audit::record(&mut tx, actor, "portal.guard_ended", ("deployment", &key), summary, now).await?;
+    tx.commit().await?;
+    tracing::info!(deployment.id = %key, "portal guarded mode ended by staff");
+    Ok(())
+}
+
 /// Validated input.
 struct Valid {
     pin: Option<Pin>,
@@ -318,17 +341,12 @@ fn validate(input: &PortalSettingsInput, errors: &mut FieldErrors) -> Option<Val
     })
 }
 
-/// Whether `pin` matches a stored Argon2id hash (on a blocking thread).
-pub(crate) async fn pin_matches(hash: &str, pin: &Pin) -> bool {
+/// Whether `pin` matches a stored Argon2id hash (in the app's hashing pool).
+pub(crate) async fn pin_matches(app: &App, hash: &str, pin: &Pin) -> AppResult<bool> {
     if hash.is_empty() {
-        return false;
+        return Ok(false);
     }
-    let (hash, pin) = (hash.to_owned(), pin.as_str().to_owned());
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .unwrap_or(false)
+    app.hashing.verify(hash.to_owned(), pin.as_str().to_owned()).await
 }
 
 /// Changes a deployment's portal settings (deployment admins and workspace admins), auditing what
@@ -352,8 +370,8 @@ pub async fn update(
         (row_or_default(&mut conn, &key, &dep.language).await?, dep.language)
     };
     let new_pin_hash = match valid.as_ref().and_then(|v| v.pin.as_ref()) {
-        Some(pin) if !pin_matches(&current.pin_hash, pin).await => {
-            Some(auth::hash_password(pin.as_str().to_owned()).await?)
+        Some(pin) if !pin_matches(app, &current.pin_hash, pin).await? => {
+            Some(auth::hash_password(app, pin.as_str().to_owned()).await?)
         }
         _ => None,
     };

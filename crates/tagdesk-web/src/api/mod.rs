@@ -137,6 +137,10 @@ impl From<AppError> for ApiError {
                 retry_after_s: Some(retry_after_s),
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests.")
             },
+            AppError::Busy { retry_after_s } => Self {
+                retry_after_s: Some(retry_after_s),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "The server is busy; try again in a few seconds.")
+            },
             err @ (AppError::Store(_) | AppError::Internal(_)) => {
                 tracing::error!(error = %err, "api request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
@@ -186,6 +190,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::BytesRejection(rejection)) if crate::body_guard::BodyTimeout::is_in(&rejection) => {
+                Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "The request body arrived too slowly or stalled."))
+            }
             Err(JsonRejection::BytesRejection(_)) => {
                 Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large."))
             }

@@ -16,7 +16,48 @@ use crate::AppState;
 
 /// Routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_portal_settings, put_portal_settings))
+    OpenApiRouter::new()
+        .routes(routes!(get_portal_settings, put_portal_settings))
+        .routes(routes!(end_guarded_mode))
+        .routes(routes!(create_portal_pass))
+}
+
+/// A one-time access link past a device's PIN gate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortalPassJson {
+    /// The link to give the visitor (`<public URL>/d/<token>/pass/<secret>`); shown only in this answer.
+    pub url: String,
+    /// End of validity (RFC 3339); the link works once before then.
+    pub expires_at: String,
+}
+
+/// End a deployment's guarded mode now (after a PIN-guessing attack): new visitors may try the PIN again.
+/// Audited; no change when the portal is not guarded.
+#[utoipa::path(post, path = "/deployments/{id}/portal/end-guarded-mode", tag = "portal", params(("id" = String, Path, description = "Deployment id")),
+    responses((status = 204, description = "Guarded mode is off"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn end_guarded_mode(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    let id = parse_id(&id, DeploymentId::parse)?;
+    settings::end_guarded_mode(&state.app, &actor, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Create a one-time access link for a device: it lets one visitor past the PIN gate once, within 24
+/// hours (e.g. while the portal is guarded). Audited without the secret.
+#[utoipa::path(post, path = "/devices/{id}/portal-pass", tag = "portal", params(("id" = String, Path, description = "Device id")),
+    responses((status = 201, body = PortalPassJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_portal_pass(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> ApiResult<(axum::http::StatusCode, Json<PortalPassJson>)> {
+    let id = parse_id(&id, tagdesk_domain::DeviceId::parse)?;
+    let issued = tagdesk_app::portal::pass::issue(&state.app, &actor, id).await?;
+    let body = PortalPassJson { url: issued.url(&state.config.public_url), expires_at: time(issued.expires_at) };
+    Ok((axum::http::StatusCode::CREATED, Json(body)))
 }
 
 /// Which reporter contact details the portal requires.

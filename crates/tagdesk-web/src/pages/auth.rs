@@ -14,7 +14,9 @@ use crate::AppState;
 use crate::client::ClientKey;
 use crate::error::{PageError, PageResult, render_status};
 use crate::layout::{FormErrors, Layout};
-use crate::session::{SessionCtx, session_cookie};
+use crate::session::{
+    ANONYMOUS_CSRF_COOKIE, ANONYMOUS_CSRF_MAX_AGE_S, SessionCtx, anonymous_csrf_token, session_cookie,
+};
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -54,15 +56,31 @@ fn safe_next(next: &str) -> String {
     if local { next.to_owned() } else { "/cases".to_owned() }
 }
 
-/// Makes sure a visitor has a (possibly anonymous) session so the form carries a CSRF token.
-async fn ensure_session(state: &AppState, ctx: &SessionCtx) -> Result<(String, Option<String>), PageError> {
-    match &ctx.session {
-        Some(session) => Ok((session.csrf_token.clone(), None)),
-        None => {
-            let (cookie, session) = auth::start_session(&state.app, None).await?;
-            Ok((session.csrf_token, Some(cookie)))
+/// The CSRF token of a signed-out form: the session's, or the one the visitor's CSRF cookie vouches for,
+/// or a new cookie value (returned to be set) — never a database row, so `GET /login` costs no write.
+fn anonymous_csrf(state: &AppState, ctx: &SessionCtx) -> (String, Option<String>) {
+    if let Some(session) = &ctx.session {
+        return (session.csrf_token.clone(), None);
+    }
+    if let Some(token) = &ctx.anonymous_csrf {
+        return (token.clone(), None);
+    }
+    let value = auth::random_token();
+    (anonymous_csrf_token(&state.config.secret_key, &value), Some(value))
+}
+
+/// Adds the signed-out visitor's CSRF cookie when a new one was made.
+fn with_csrf_cookie(mut response: Response, cookie: Option<String>, state: &AppState) -> Response {
+    if let Some(value) = cookie {
+        let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+        let header = format!(
+            "{ANONYMOUS_CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ANONYMOUS_CSRF_MAX_AGE_S}{secure}"
+        );
+        if let Ok(value) = header.parse() {
+            response.headers_mut().append(SET_COOKIE, value);
         }
     }
+    response
 }
 
 fn with_cookie(mut response: Response, cookie: Option<String>, state: &AppState, max_age_s: i64) -> Response {
@@ -82,14 +100,14 @@ async fn login_page(
     if ctx.signed_in.is_some() {
         return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
-    let (csrf, cookie) = ensure_session(&state, &ctx).await?;
+    let (csrf, cookie) = anonymous_csrf(&state, &ctx);
     let page = LoginPage {
         layout: Layout { title: "Sign in".into(), csrf, flash: ctx.flash.clone(), ..Layout::default() },
         email: String::new(),
         next: safe_next(&q.next),
         error: String::new(),
     };
-    Ok(with_cookie(render_status(StatusCode::OK, &page)?, cookie, &state, auth::ANONYMOUS_TTL_MS / 1000))
+    Ok(with_csrf_cookie(render_status(StatusCode::OK, &page)?, cookie, &state))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -108,7 +126,7 @@ async fn login_submit(
     client: ClientKey,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
-    let csrf = ctx.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default();
+    let (csrf, _) = anonymous_csrf(&state, &ctx);
     let retry = |error: String, status: StatusCode| {
         let page = LoginPage {
             layout: Layout { title: "Error: Sign in".into(), csrf: csrf.clone(), ..Layout::default() },
@@ -134,6 +152,16 @@ async fn login_submit(
             let mut response = retry(
                 format!("Too many failed attempts. Please wait {} minute(s) and try again.", (retry_after_s + 59) / 60),
                 StatusCode::TOO_MANY_REQUESTS,
+            )?;
+            if let Ok(value) = retry_after_s.to_string().parse() {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
+        Err(AppError::Busy { retry_after_s }) => {
+            let mut response = retry(
+                format!("Tagdesk is busy. Please try again in {retry_after_s} seconds."),
+                StatusCode::SERVICE_UNAVAILABLE,
             )?;
             if let Ok(value) = retry_after_s.to_string().parse() {
                 response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
@@ -194,14 +222,14 @@ async fn setup_page(
     if !auth::setup_token_valid(&state.app, &q.token).await? {
         return Err(setup_gone());
     }
-    let (csrf, cookie) = ensure_session(&state, &ctx).await?;
+    let (csrf, cookie) = anonymous_csrf(&state, &ctx);
     let page = SetupPage {
         layout: Layout { title: "Set up Tagdesk".into(), csrf, ..Layout::default() },
         token: q.token.clone(),
         form: SetupFormValues::default(),
         errors: FormErrors::default(),
     };
-    Ok(with_cookie(render_status(StatusCode::OK, &page)?, cookie, &state, auth::ANONYMOUS_TTL_MS / 1000))
+    Ok(with_csrf_cookie(render_status(StatusCode::OK, &page)?, cookie, &state))
 }
 
 async fn setup_submit(
@@ -232,7 +260,7 @@ async fn setup_submit(
             let page = SetupPage {
                 layout: Layout {
                     title: errors.title("Set up Tagdesk"),
-                    csrf: ctx.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default(),
+                    csrf: anonymous_csrf(&state, &ctx).0,
                     ..Layout::default()
                 },
                 token: form.token.clone(),

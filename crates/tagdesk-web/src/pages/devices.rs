@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/devices/{id}/archive", post(detail::archive))
         .route("/devices/{id}/restore", post(detail::restore))
         .route("/devices/{id}/portal-token", post(detail::replace_portal_token))
+        .route("/devices/{id}/portal-pass", post(detail::portal_pass))
 }
 
 /// A deployment in a select.

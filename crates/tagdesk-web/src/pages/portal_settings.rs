@@ -31,7 +31,19 @@ pub const MARKDOWN_HELP: &str =
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/deployments/{id}/portal", get(page).post(save))
+    Router::new()
+        .route("/deployments/{id}/portal", get(page).post(save))
+        .route("/deployments/{id}/portal/end-guarded-mode", axum::routing::post(end_guarded_mode))
+}
+
+/// `POST /deployments/{id}/portal/end-guarded-mode`: staff end guarded mode now.
+async fn end_guarded_mode(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, DeploymentId::parse)?;
+    settings::end_guarded_mode(&state.app, &staff.actor, id).await?;
+    Ok(redirect_with_notice(
+        &format!("/deployments/{id}/portal"),
+        "Guarded mode ended: new visitors can enter the PIN again. If the attack goes on, it starts again; consider changing the PIN.",
+    ))
 }
 
 /// The form's values as typed (numbers stay text so that a typo comes back as typed). Never the PIN.

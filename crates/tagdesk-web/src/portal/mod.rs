@@ -12,6 +12,7 @@
 //! | `POST /d/{token}/report?_csrf=…` | multipart report → 303 to the confirmation, or 422 with the form filled in |
 //! | `GET /d/{token}/done` | confirmation (number and private status link, from a short-lived signed cookie) |
 //! | `GET`/`POST /d/{token}/cases/{number}/note` | "I have the same problem / more information" on a recent open case |
+//! | `GET`/`POST /d/{token}/pass/{secret}` | a one-time access link from staff: a button (GET), then signed in (POST) |
 //! | `GET /c/{follow}` | the reporter's private status page |
 //! | `GET /static/portal.css` | the portal's stylesheet |
 
@@ -21,10 +22,12 @@ mod device;
 mod follow;
 pub mod i18n;
 pub mod markdown;
+mod pass;
 mod pin;
 mod report;
 #[cfg(test)]
 mod tests;
+pub mod upload_slots;
 mod view;
 
 use axum::Router;
@@ -42,8 +45,9 @@ pub use view::Visitor;
 /// The portal's stylesheet, compiled into the binary.
 pub const STYLESHEET: &str = include_str!("../../static/portal.css");
 
-/// The portal's routes (merged into the main router outside the staff middleware).
-pub fn router() -> Router<AppState> {
+/// The portal's routes (merged into the main router outside the staff middleware), with upload slots
+/// sized by `limits`.
+pub fn router(limits: &crate::limits::Limits) -> Router<AppState> {
     Router::new()
         .route("/d/{token}", get(device::show))
         .route("/d/{token}/pin", post(pin::submit).get(back_to_device))
@@ -54,10 +58,11 @@ pub fn router() -> Router<AppState> {
                 .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
                     tagdesk_app::portal::settings::REPORT_BODY_LIMIT_BYTES,
                 ))
-                // One set of upload slots per router (report::UPLOAD_SLOTS).
-                .layer(axum::Extension(report::UploadSlots::new())),
+                // One set of upload slots per router.
+                .layer(axum::Extension(std::sync::Arc::new(upload_slots::UploadSlots::new(limits)))),
         )
         .route("/d/{token}/done", get(report::done))
+        .route("/d/{token}/pass/{secret}", get(pass::show).post(pass::redeem))
         .route("/d/{token}/cases/{number}/note", get(device::note_form).post(device::note))
         .route("/d/{token}/{*rest}", get(not_found_under_token))
         .route("/c/{follow}", get(follow::show))
@@ -196,6 +201,12 @@ async fn session_id(
 
 /// Logs a use-case failure and answers the generic 500 page (with the deployment's contact details).
 fn failed(state: &AppState, scope: &Scope, err: &tagdesk_app::AppError) -> Response {
+    if let tagdesk_app::AppError::Busy { retry_after_s } = err {
+        // Overload (every hashing slot taken), not a fault: "try again shortly", 503.
+        let mut response = scope.busy(state, *retry_after_s, None);
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        return response;
+    }
     tracing::error!(error = %err, "portal request failed");
     scope.server_error(state)
 }

@@ -111,7 +111,7 @@ pub(super) async fn submit(
     };
     let outcome = guard::attempt(&state.app, visit.deployment.id, form.pin.trim(), &client.0, trusted).await;
     match outcome {
-        Ok(PinOutcome::Correct(proof)) => correct(&state, &visitor, &visit, &scope, trust_cookie, proof).await,
+        Ok(PinOutcome::Correct(proof)) => correct(&state, &visitor, &visit, &scope, proof).await,
         Ok(PinOutcome::Wrong { locked_for_s: None }) => {
             let error = scope.tr.t("pin-wrong");
             page(&state, &visitor, &visit, &scope, StatusCode::UNAUTHORIZED, error)
@@ -140,14 +140,7 @@ pub(super) async fn submit(
     }
 }
 
-async fn correct(
-    state: &AppState,
-    visitor: &Visitor,
-    visit: &PortalVisit,
-    scope: &Scope,
-    trust_cookie: &str,
-    proof: PinProof,
-) -> Response {
+async fn correct(state: &AppState, visitor: &Visitor, visit: &PortalVisit, scope: &Scope, proof: PinProof) -> Response {
     let days = state.config.portal_session_days.clamp(1, 365);
     let started = match session::start(&state.app, proof, days).await {
         Ok(Some(started)) => started,
@@ -160,8 +153,22 @@ async fn correct(
         Err(AppError::NotFound) => return scope.standard(state, StatusCode::OK, "disabled", None),
         Err(err) => return failed(state, scope, &err),
     };
+    signed_in_response(state, visitor, visit, scope, &started, days)
+}
+
+/// The redirect to the device page that carries a new portal session and trust token (after a right PIN
+/// or a one-time pass).
+pub(super) fn signed_in_response(
+    state: &AppState,
+    visitor: &Visitor,
+    visit: &PortalVisit,
+    scope: &Scope,
+    started: &session::Started,
+    days: i64,
+) -> Response {
     let secure = cookies::secure(state);
     let sessions = cookies::add_session(visitor.cookie(cookies::SESSION).unwrap_or(""), &started.session, &[]);
+    let trust_cookie = visitor.cookie(cookies::TRUST).unwrap_or("");
     let mut response = Redirect::to(&device_path(visit)).into_response();
     cookies::set(&mut response, cookies::SESSION, &sessions, "/", Some(days * cookies::DAY_S), secure);
     cookies::set(

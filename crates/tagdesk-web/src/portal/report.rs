@@ -7,10 +7,11 @@
 //!
 //! A report post costs memory (up to the 64 MiB body limit) and CPU (photo decoding), so the order of
 //! checks matters: nothing of the body is read before the visitor's portal session, the form token (in
-//! the form's action URL, `?_csrf=`) and the hourly report quota are checked; at most [`UPLOAD_SLOTS`]
-//! bodies are read and processed at a time (others wait up to [`SLOT_WAIT`], then get the 429 "busy"
-//! page); reading stops after [`BODY_IDLE`] without data or [`BODY_TOTAL`] in all; text parts are capped
-//! in number and total size. Photos are decoded only after the form passed every check the use case
+//! the form's action URL, `?_csrf=`) and the hourly report quota are checked; bodies are read and
+//! processed only while holding one of the fair [`UploadSlots`] (per client, per deployment, in all), and
+//! every started upload counts against the client's hourly upload budget; the body's timing rules
+//! (pauses, minimum rate, total time: [`crate::body_guard`]) end a dribbling upload with 408; text parts
+//! are capped in number and total size. Photos are decoded only after the form passed every check the use case
 //! will make (`report::check`) and after they were counted against the client's hourly photo budget
 //! (`report::count_photos`). A form without the query token (an old page) may still carry `_csrf` as a
 //! part, but it must come before any photo: a photo part before a valid token ends the request (403).
@@ -21,7 +22,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use askama::Template;
 use axum::extract::{Extension, Multipart, Path, Query, RawQuery, State};
@@ -32,10 +32,9 @@ use tagdesk_app::attachments::{PhotoError, ProcessedPhoto, photo};
 use tagdesk_app::portal::report::{self, PortalReport, SubmitOutcome};
 use tagdesk_app::portal::{PortalTemplate, PortalVisit};
 use tagdesk_domain::{ContactRule, FieldErrors, FieldKind};
-use tokio::sync::Semaphore;
-use tokio::time::Instant;
 
 use super::i18n::Tr;
+use super::upload_slots::UploadSlots;
 use super::view::{Frame, Scope, Visitor};
 use super::{cookies, csrf, device_path, failed, open, open_signed_in};
 use crate::AppState;
@@ -47,17 +46,8 @@ const TEXT_PART_MAX: usize = 64 * 1024;
 const TEXT_PARTS_MAX: usize = 100;
 /// Most bytes of all text parts together.
 const TEXT_BYTES_MAX: usize = 512 * 1024;
-/// Report bodies read and processed at the same time (per server).
-pub(super) const UPLOAD_SLOTS: usize = 4;
-/// How long a report waits for one of the [`UPLOAD_SLOTS`] (without reading its body) before it is
-/// answered with the "busy" page.
-const SLOT_WAIT: Duration = Duration::from_secs(10);
 /// The `Retry-After` of the "busy" page when every upload slot is taken.
 const SLOTS_RETRY_AFTER_S: i64 = 60;
-/// Longest pause between two pieces of a report's body: a stalled upload is dropped.
-const BODY_IDLE: Duration = Duration::from_secs(30);
-/// Longest time reading one report's body (5 photos of 4 MB need about 1.3 Mbit/s).
-const BODY_TOTAL: Duration = Duration::from_secs(120);
 /// How long the confirmation cookie lives.
 const DONE_MAX_AGE_S: i64 = 600;
 /// Bytes per MB in the photo limit.
@@ -457,16 +447,6 @@ pub(super) async fn form(
     }
 }
 
-/// The upload slots of the report route (one semaphore per router, see [`UPLOAD_SLOTS`]).
-#[derive(Clone)]
-pub(super) struct UploadSlots(Arc<Semaphore>);
-
-impl UploadSlots {
-    pub(super) fn new() -> Self {
-        Self(Arc::new(Semaphore::new(UPLOAD_SLOTS)))
-    }
-}
-
 /// A photo part as received.
 struct Upload {
     name: String,
@@ -485,7 +465,7 @@ enum ReadError {
     Malformed,
     /// No valid form token before the first photo (or at all).
     Forbidden,
-    /// The body stalled ([`BODY_IDLE`]) or took too long ([`BODY_TOTAL`]).
+    /// The body stalled, arrived too slowly or took too long (see [`crate::body_guard`]).
     TimedOut,
 }
 
@@ -496,18 +476,14 @@ struct CsrfGate<'a> {
     verified: bool,
 }
 
-/// The time limits of reading one body.
-struct Deadline(Instant);
-
-impl Deadline {
-    fn start() -> Self {
-        Self(Instant::now() + BODY_TOTAL)
-    }
-
-    /// `future`, unless the body stalls or the total time is up first.
-    async fn wait<F: Future>(&self, future: F) -> Result<F::Output, ReadError> {
-        let until = self.0.min(Instant::now() + BODY_IDLE);
-        tokio::time::timeout_at(until, future).await.map_err(|_| ReadError::TimedOut)
+/// Maps a multipart error: a body cut off by the timing rules, too large, or malformed.
+fn read_error(err: &axum::extract::multipart::MultipartError) -> ReadError {
+    if crate::body_guard::BodyTimeout::is_in(err) {
+        ReadError::TimedOut
+    } else if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ReadError::TooLarge
+    } else {
+        ReadError::Malformed
     }
 }
 
@@ -517,12 +493,11 @@ async fn read_part(
     field: &mut axum::extract::multipart::Field<'_>,
     max: usize,
     drain: bool,
-    deadline: &Deadline,
 ) -> Result<Option<Vec<u8>>, ReadError> {
     let mut bytes = Vec::new();
     let mut over = false;
     loop {
-        match deadline.wait(field.chunk()).await? {
+        match field.chunk().await {
             Ok(Some(chunk)) => {
                 if !over && bytes.len() + chunk.len() <= max {
                     bytes.extend_from_slice(&chunk);
@@ -535,8 +510,7 @@ async fn read_part(
                 }
             }
             Ok(None) => break,
-            Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(ReadError::TooLarge),
-            Err(_) => return Err(ReadError::Malformed),
+            Err(err) => return Err(read_error(&err)),
         }
     }
     Ok((!over).then_some(bytes))
@@ -548,7 +522,6 @@ async fn receive(
     tr: &Tr,
     mut csrf: CsrfGate<'_>,
 ) -> Result<Received, ReadError> {
-    let deadline = Deadline::start();
     let settings = &visit.settings;
     let max_photo = usize::try_from(settings.max_photo_bytes).unwrap_or(usize::MAX);
     let max_count = usize::try_from(settings.max_photos).unwrap_or(0);
@@ -557,11 +530,10 @@ async fn receive(
     let mut text_bytes = 0_usize;
     let mut photo_parts = 0_usize;
     loop {
-        let mut field = match deadline.wait(multipart.next_field()).await? {
+        let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(ReadError::TooLarge),
-            Err(_) => return Err(ReadError::Malformed),
+            Err(err) => return Err(read_error(&err)),
         };
         let name = field.name().unwrap_or("").to_owned();
         if name == "photos" {
@@ -573,14 +545,14 @@ async fn receive(
                 field.file_name().unwrap_or("").chars().filter(|c| !c.is_control()).take(80).collect();
             let file_name = if file_name.is_empty() { tr.t("report-photo-unnamed") } else { file_name };
             if !settings.photos_allowed || max_count == 0 {
-                if read_part(&mut field, 0, true, &deadline).await?.is_none() {
+                if read_part(&mut field, 0, true).await?.is_none() {
                     received.photo_errors.push(tr.t("err-photos-off"));
                 }
                 continue;
             }
             // Photos over the count are drained without being kept.
             let max = if photo_parts < max_count { max_photo } else { 0 };
-            match read_part(&mut field, max, true, &deadline).await? {
+            match read_part(&mut field, max, true).await? {
                 // "No file chosen" still sends an empty part.
                 Some(bytes) if bytes.is_empty() => {}
                 Some(bytes) => {
@@ -603,7 +575,7 @@ async fn receive(
             return Err(ReadError::TooLarge);
         }
         let max = TEXT_PART_MAX.min(TEXT_BYTES_MAX - text_bytes);
-        let Some(bytes) = read_part(&mut field, max, false, &deadline).await? else {
+        let Some(bytes) = read_part(&mut field, max, false).await? else {
             return Err(ReadError::TooLarge);
         };
         text_bytes += bytes.len();
@@ -656,7 +628,7 @@ pub(super) async fn submit(
     client: ClientKey,
     Path(token): Path<String>,
     RawQuery(query): RawQuery,
-    Extension(slots): Extension<UploadSlots>,
+    Extension(slots): Extension<Arc<UploadSlots>>,
     multipart: Multipart,
 ) -> Response {
     // Session, form token and quota first: none of them needs the body, and a refused post must not cost
@@ -672,13 +644,16 @@ pub(super) async fn submit(
         Some(_) => return scope.csrf_failed(&state, back),
         None => false,
     };
-    match report::check_quota(&state.app, &visit, &client.0).await {
+    // The hourly quotas, and this upload counted against the client's budget of started uploads
+    // (finished or not), in one transaction.
+    match report::start_upload(&state.app, &visit, &client.0).await {
         Ok(()) => {}
         Err(AppError::RateLimited { retry_after_s }) => return scope.busy(&state, retry_after_s, back),
         Err(err) => return failed(&state, &scope, &err),
     }
-    // Held until the photos are processed: bounds the memory and CPU of concurrent uploads.
-    let Ok(Ok(_slot)) = tokio::time::timeout(SLOT_WAIT, slots.0.clone().acquire_owned()).await else {
+    // Held until the photos are processed: bounds the memory and CPU of concurrent uploads, fairly
+    // between clients and deployments.
+    let Ok(_slot) = slots.acquire(&client.0, &visit.deployment.id.to_string()).await else {
         return scope.busy(&state, SLOTS_RETRY_AFTER_S, back);
     };
     let gate = CsrfGate { key, session: &session, verified };

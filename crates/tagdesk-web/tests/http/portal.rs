@@ -433,15 +433,16 @@ async fn portal_cookies_are_secure_when_the_public_url_is_https(app: &TestApp) {
         app.with_web_config(WebConfig { public_url: "https://desk.example.com".to_owned(), ..WebConfig::for_tests() });
     let visitor = https.visitor();
     let page = visitor.get(&format!("/d/{}?lang=en", s.token)).await;
-    for name in ["tagdesk_portal_csrf", "tagdesk_lang"] {
+    // Site-wide cookies get the `__Host-` prefix over https (crate::cookie_prefix).
+    for name in ["__Host-tagdesk_portal_csrf", "__Host-tagdesk_lang"] {
         let cookie = set_cookie_header(&page, name).unwrap_or_else(|| panic!("{name} set"));
         assert!(cookie.split(';').any(|a| a.trim() == "Secure"), "{cookie}");
     }
     let response = visitor.enter_pin(&s.token, PIN).await;
     response.expect_status(303, "correct PIN");
-    for name in ["tagdesk_portal", "tagdesk_portal_trust"] {
+    for name in ["__Host-tagdesk_portal", "__Host-tagdesk_portal_trust"] {
         let cookie = set_cookie_header(&response, name).unwrap_or_else(|| panic!("{name} set"));
-        for attribute in ["Secure", "HttpOnly", "SameSite=Lax"] {
+        for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(cookie.split(';').any(|a| a.trim() == attribute), "{attribute} in {cookie}");
         }
     }

@@ -302,7 +302,8 @@ pub struct Browser<'a> {
 }
 
 impl Browser<'_> {
-    fn cookie_header(&self) -> Option<String> {
+    /// The cookies as a `Cookie` header value.
+    pub fn cookie_header(&self) -> Option<String> {
         let cookies = self.cookies.lock().expect("cookie jar");
         (!cookies.is_empty()).then(|| cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
     }

@@ -27,14 +27,20 @@ pub fn init_logging(settings: &Settings) {
 /// Opens the database (creating the data directory for SQLite), applies migrations, and sets up the
 /// attachment store under `<data_dir>/attachments`.
 pub async fn open(settings: &Settings) -> anyhow::Result<App> {
+    crate::fs_safety::restrict_new_files();
+    crate::fs_safety::prepare_data_dir(&settings.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
     if settings.is_sqlite() {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+        crate::fs_safety::warn_if_open(&settings.data_dir.join("tagdesk.db"));
     }
     let store = Store::connect(&settings.database_url).await?;
     store.migrate().await?;
     let attachments = LocalDirStore::new(settings.data_dir.join("attachments"));
-    let app = App::new(store).with_attachments(Arc::new(attachments));
+    let app = App::new(store).with_attachments(Arc::new(attachments)).with_hash_limits(settings.limits.hashing);
+    let rekeyed = tagdesk_app::users::rekey_emails(&app).await?;
+    if rekeyed > 0 {
+        tracing::info!(users = rekeyed, "recomputed login keys");
+    }
     let assigned = tagdesk_app::portal::tokens::backfill(&app).await?;
     if assigned > 0 {
         tracing::info!(devices = assigned, "gave existing devices a portal token");

@@ -63,17 +63,26 @@ pub async fn run(settings: Settings, args: ServeArgs, demo: bool) -> anyhow::Res
         secure_cookies: public_url.starts_with("https://"),
         trust_proxy_headers: settings.trust_proxy_headers,
         secret_key: secret_key(&settings.data_dir)?,
-        max_body_bytes: 10 * 1024 * 1024,
+        limits: settings.limits.web.clone(),
         public_url: public_url.clone(),
         portal_session_days: settings.portal_session_days,
     };
+    let connection_limits = tagdesk_web::server::ConnectionLimits::new(
+        &config.limits,
+        config.trust_proxy_headers,
+        crate::fs_safety::raise_fd_limit(),
+    );
     let router = tagdesk_web::router(AppState::new(app.clone(), config));
     let sweeper = tokio::spawn(housekeeping(app.clone()));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     println!("Tagdesk listens on http://{addr} ({} database)", app.store.backend().name());
-    tracing::info!(%addr, "listening");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+    tracing::info!(
+        %addr,
+        max_connections = connection_limits.max_connections,
+        max_connections_per_client = connection_limits.max_per_client,
+        "listening"
+    );
+    tagdesk_web::server::serve(listener, router, connection_limits, shutdown_signal())
         .await
         .context("server failed")?;
     sweeper.abort();

@@ -177,7 +177,8 @@ impl Server {
         self.stdout.lock().expect("output lock").clone()
     }
 
-    fn stderr(&self) -> String {
+    /// What the server printed on stderr so far (its log).
+    pub fn stderr(&self) -> String {
         self.stderr.lock().expect("output lock").clone()
     }
 

@@ -133,6 +133,19 @@ pub(super) async fn replace_portal_token(
     ))
 }
 
+/// `POST /devices/{id}/portal-pass`: a one-time access link past the PIN, shown once in the notice.
+pub(super) async fn portal_pass(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id, DeviceId::parse)?;
+    let issued = tagdesk_app::portal::pass::issue(&state.app, &staff.actor, id).await?;
+    Ok(redirect_with_notice(
+        &format!("/devices/{id}"),
+        &format!(
+            "One-time access link (works once, for 24 hours; shown only now): {}",
+            issued.url(&state.config.public_url)
+        ),
+    ))
+}
+
 pub(super) async fn archive(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
     let id = path_id(&id, DeviceId::parse)?;
     devices::archive(&state.app, &staff.actor, id).await?;
