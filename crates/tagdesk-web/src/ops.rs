@@ -81,19 +81,23 @@ async fn no_store_by_default(request: Request, next: Next) -> Response {
     response
 }
 
-/// The request path as logged: portal label and follow-up tokens are secrets of their holders, so they are
-/// logged as `{token}` and `{follow}` (`/d/{token}/report`, `/c/{follow}`).
+/// The request path as logged: portal label and follow-up tokens and one-time pass secrets are secrets of
+/// their holders, so they are logged as `{token}`, `{follow}` and `{secret}` (`/d/{token}/report`,
+/// `/c/{follow}`, `/d/{token}/pass/{secret}`).
 pub fn loggable_path(path: &str) -> String {
-    let mut segments = path.split('/');
     let mut out = Vec::new();
-    let mut redact_next = false;
-    for (index, segment) in segments.by_ref().enumerate() {
-        if redact_next {
-            out.push(if out.get(1) == Some(&"c") { "{follow}" } else { "{token}" });
-            redact_next = false;
+    let mut redact_next: Option<&str> = None;
+    for (index, segment) in path.split('/').enumerate() {
+        if let Some(placeholder) = redact_next.take() {
+            out.push(placeholder);
             continue;
         }
-        redact_next = index == 1 && (segment == "d" || segment == "c");
+        redact_next = match (index, segment) {
+            (1, "d") => Some("{token}"),
+            (1, "c") => Some("{follow}"),
+            (3, "pass") if out.get(1) == Some(&"d") => Some("{secret}"),
+            _ => None,
+        };
         out.push(segment);
     }
     out.join("/")
@@ -159,6 +163,8 @@ mod tests {
         assert_eq!(loggable_path("/d/61K4X62JMA3R5/pin"), "/d/{token}/pin");
         assert_eq!(loggable_path("/d/61K4X62JMA3R5"), "/d/{token}");
         assert_eq!(loggable_path("/c/ABCDEFGHJKMNPQRSTVWXYZ0123"), "/c/{follow}");
+        assert_eq!(loggable_path(&format!("/d/61K4X62JMA3R5/pass/{}", "ab".repeat(32))), "/d/{token}/pass/{secret}");
+        assert_eq!(loggable_path("/devices/pass/x"), "/devices/pass/x");
         assert_eq!(loggable_path("/devices/123/edit"), "/devices/123/edit");
         assert_eq!(loggable_path("/"), "/");
     }

@@ -96,10 +96,12 @@ impl Registry {
     /// connection is in a request.
     fn evict_longest_waiting(&self) -> bool {
         let table = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Longest waiting first; among equals (same millisecond) the oldest connection.
         let victim = table
-            .values()
-            .filter(|c| c.waiting_since.load(Ordering::Relaxed) > 0)
-            .min_by_key(|c| c.waiting_since.load(Ordering::Relaxed));
+            .iter()
+            .filter(|(_, c)| c.waiting_since.load(Ordering::Relaxed) > 0)
+            .min_by_key(|(id, c)| (c.waiting_since.load(Ordering::Relaxed), **id))
+            .map(|(_, c)| c);
         match victim {
             Some(victim) => {
                 victim.waiting_since.store(0, Ordering::Relaxed); // not chosen twice

@@ -49,6 +49,8 @@ async fn wrong_password_is_refused_with_a_message(app: &TestApp) {
 async fn sign_in_is_throttled_per_client_but_never_locks_an_account(app: &TestApp) {
     let acme = app.workspace("Acme").await;
     let (_, member) = acme.member("tech", &[]).await;
+    // A stopped clock: the 15-minute windows must not roll over in the middle of the test.
+    let app = &crate::support::with_stopped_clock(app);
     let browser = app.browser();
     browser.get("/login").await;
     for attempt in 1..=10 {

@@ -584,6 +584,14 @@ impl Workspace {
 // The customer portal: visitors and portal settings
 // ---------------------------------------------------------------------------------------------------------
 
+/// The same application and database with a clock that stands still at the current time (for counters
+/// in fixed time windows). The original keeps owning the database; keep it alive while the copy is used.
+pub fn with_stopped_clock(app: &TestApp) -> TestApp {
+    let mut stopped = app.app.clone();
+    stopped.clock = std::sync::Arc::new(tagdesk_app::clock::ManualClock::new(app.app.now()));
+    app.with_app(stopped, WebConfig::for_tests())
+}
+
 impl TestApp {
     /// The same application and database behind a router with other web settings (e.g. an https public
     /// URL). The original keeps owning the database; keep it alive while the copy is used.
