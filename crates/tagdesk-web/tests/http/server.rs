@@ -64,7 +64,7 @@ fn limits(max_connections: usize, per_client: usize) -> ConnectionLimits {
     let limits = Limits {
         max_connections,
         max_connections_per_client: per_client,
-        header_read_timeout: Duration::from_millis(800),
+        header_read_timeout: Duration::from_millis(1500),
         ..Limits::default()
     };
     ConnectionLimits::new(&limits, false, None)
@@ -87,13 +87,14 @@ async fn half_open_and_idle_connections_are_closed_while_new_clients_are_served(
 
     let started = Instant::now();
     assert_eq!(healthz(addr, [127, 0, 0, 1]).await.as_deref(), Some("HTTP/1.1 200 OK"), "served during the attack");
-    assert!(started.elapsed() < Duration::from_secs(1), "at once, not after the attack: {:?}", started.elapsed());
+    // Well before the 1.5 s header timeout frees anything: served during the attack, not after it.
+    assert!(started.elapsed() < Duration::from_millis(1200), "at once: {:?}", started.elapsed());
 
     for (i, stream) in attackers.iter_mut().enumerate() {
         assert!(closed_within(stream, Duration::from_secs(3)).await, "half-open connection {i} was closed");
     }
     assert!(closed_within(&mut idle, Duration::from_secs(3)).await, "the idle keep-alive connection was closed");
-    assert!(started.elapsed() < Duration::from_secs(4), "within the header timeout: {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5), "soon after the header timeout: {:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
