@@ -47,9 +47,9 @@ impl Default for Limits {
             body_rate_grace: Duration::from_secs(10),
             body_total_timeout: Duration::from_secs(120),
             max_body_bytes: 10 * 1024 * 1024,
-            upload_slots: 8,
+            upload_slots: 6,
             upload_slots_per_client: 1,
-            upload_slots_per_deployment: 4,
+            upload_slots_per_deployment: 3,
             upload_slot_wait: Duration::from_secs(10),
         }
     }

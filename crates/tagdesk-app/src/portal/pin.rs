@@ -13,7 +13,8 @@
 //!    [`BURST_WINDOW_MS`] (so more than 20 wrong PINs within an hour overflow it), the other holds
 //!    [`DAILY_FAILURES`] and drains in [`DAILY_WINDOW_MS`] (so an attacker pacing below the hourly limit is
 //!    caught too). When either overflows, the deployment enters **guarded mode** for [`GUARDED_FOR_MS`],
-//!    extended by every further wrong PIN, and staff are alerted once per guarded period (an outbox row
+//!    extended by every further overflow (not by a trickle of wrong PINs within the buckets' drain rate,
+//!    which could otherwise hold it forever), and staff are alerted once per guarded period (an outbox row
 //!    `portal.pin_attack`, written in the same transaction, plus the back-office banner fed by
 //!    `portal::settings::guarded`).
 //! 3. **In guarded mode** attempts from untrusted browsers are evaluated at most once per
@@ -34,8 +35,9 @@
 //!
 //! Worst case, derived from the constants: an attacker who never triggers guarded mode gets at most
 //! `DAILY_FAILURES` + 7 days / (`DAILY_WINDOW_MS` / `DAILY_FAILURES`) = 40 + 280 = 320 evaluated guesses in
-//! 7 days (3.2 %); one who does gets about 21 + 7 days / 45 min ≈ 245 (2.5 %). `tests/pin_simulation.rs`
-//! runs both against the real store with a manual clock.
+//! 7 days (3.2 %); one who floods gets per day about 21 before guarded mode and 32 in it (one per 45 min;
+//! too few to overflow, so the period ends after a day and the flood starts it again): ≈ 7 × 45 ≈ 315
+//! (3.1 %). `tests/pin_simulation.rs` runs both against the real store with a manual clock.
 
 use tagdesk_domain::{DeploymentId, Pin};
 use tagdesk_store::pin_guard::{self, BucketRow};
