@@ -88,8 +88,8 @@ pub fn loggable_path(path: &str) -> String {
     let mut out = Vec::new();
     let mut redact_next: Option<&str> = None;
     for (index, segment) in path.split('/').enumerate() {
-        if let Some(placeholder) = redact_next.take() {
-            out.push(placeholder);
+        if let Some(redacted) = redact_next.take() {
+            out.push(redacted);
             continue;
         }
         redact_next = match (index, segment) {

@@ -125,6 +125,20 @@ async fn oversized_lists_are_refused_at_once_with_a_field_error(app: &TestApp) {
     }
 }
 
+/// A sign-in form post from `address` (behind the trusted proxy) with the browser's cookies.
+async fn sign_in_from(
+    browser: &crate::support::Browser<'_>,
+    address: &str,
+    csrf: &str,
+    email: &str,
+    password: &str,
+) -> crate::support::Response {
+    let body = serde_urlencoded::to_string([("_csrf", csrf), ("email", email), ("password", password)]).expect("form");
+    let mut headers = from(address);
+    headers.push((CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded".to_owned()));
+    browser.send(Method::POST, "/login", headers, body.into_bytes()).await
+}
+
 async fn a_wrong_password_burst_from_one_address_does_not_lock_the_user_out(app: &TestApp) {
     let acme = app.workspace("Acme").await;
     // A stopped clock: the 15-minute windows must not roll over in the middle of the test.
@@ -133,43 +147,20 @@ async fn a_wrong_password_burst_from_one_address_does_not_lock_the_user_out(app:
     attacker.send(Method::GET, "/login", from("203.0.113.66"), Vec::new()).await;
     let csrf = attacker.csrf();
     for attempt in 1..=11 {
-        let body = serde_urlencoded::to_string([
-            ("_csrf", csrf.as_str()),
-            ("email", acme.admin_email.as_str()),
-            ("password", "guess"),
-        ])
-        .expect("form");
-        let mut headers = from("203.0.113.66");
-        headers.push((CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded".to_owned()));
-        let response = attacker.send(Method::POST, "/login", headers, body.into_bytes()).await;
+        let response = sign_in_from(&attacker, "203.0.113.66", &csrf, &acme.admin_email, "guess").await;
         response.expect_status(401, &format!("wrong password {attempt}"));
     }
     // The real user, from another address, with the right password: signed in (only slowed down).
     let user = app.browser();
     user.send(Method::GET, "/login", from("198.51.100.7"), Vec::new()).await;
-    let body = serde_urlencoded::to_string([
-        ("_csrf", user.csrf().as_str()),
-        ("email", acme.admin_email.as_str()),
-        ("password", PASSWORD),
-    ])
-    .expect("form");
-    let mut headers = from("198.51.100.7");
-    headers.push((CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded".to_owned()));
-    let response = user.send(Method::POST, "/login", headers, body.into_bytes()).await;
+    let response = sign_in_from(&user, "198.51.100.7", &user.csrf(), &acme.admin_email, PASSWORD).await;
     response.expect_status(303, "the right password signs in although the account is under attack");
 
     // The attacking address still has its own limit (30 per window): it is refused before any check.
     let mut last = 0;
     for _ in 12..=31 {
-        let body = serde_urlencoded::to_string([
-            ("_csrf", csrf.as_str()),
-            ("email", "someone-else@acme.test"),
-            ("password", "guess"),
-        ])
-        .expect("form");
-        let mut headers = from("203.0.113.66");
-        headers.push((CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded".to_owned()));
-        last = attacker.send(Method::POST, "/login", headers, body.into_bytes()).await.status.as_u16();
+        let response = sign_in_from(&attacker, "203.0.113.66", &csrf, "someone-else@acme.test", "guess").await;
+        last = response.status.as_u16();
     }
     assert_eq!(last, 429, "the 31st attempt from one address is refused");
 }
@@ -393,7 +384,7 @@ async fn slow_uploads_at_one_site_do_not_block_another_workspace() {
     let slow_upload = tokio::spawn(async move { router.oneshot(stalled).await.expect("infallible").status() });
     tokio::time::sleep(Duration::from_millis(100)).await;
 
-    // Another visitor at the same site is told "busy" at once (the site's share is used up)…
+    // Another visitor at the same site is told "busy" after the short slot wait (the site's share is used)…
     let second = app.visitor();
     second.enter_pin(&robot, "4821").await;
     let response = second
