@@ -8,7 +8,7 @@
 // Environment: TAGDESK_BIN, CHROMIUM, E2E_KEEP_DATA — as for backoffice.spec.mjs (see e2e/README.md).
 //
 // Setup goes through the CLI (admin user, API key) and the JSON API (deployment, devices, template,
-// portal settings); only the visitor's path and the staff's "Replace portal link" button use the browser.
+// portal settings); only the visitor's path and the staff's "Replace label" button use the browser.
 // The plumbing (server, browser, axe, screenshots, steps) is in lib.mjs.
 
 import { after } from 'node:test';
@@ -787,10 +787,10 @@ step('expired form (no CSRF cookie) → 403 page', async () => {
   await context.close();
 });
 
-step('replaced label (staff: Replace portal link) → 410 page with the contact details', async () => {
+step('replaced label (staff: Replace label) → 410 page with the contact details', async () => {
   const sp = (await signInStaff()).page;
   await open(sp, `${baseUrl}/devices/${ids.device2}`, 200);
-  await clickAndLoad(sp, sp.getByRole('button', { name: 'Replace portal link', exact: true }));
+  await clickAndLoad(sp, sp.getByRole('button', { name: 'Replace label', exact: true }));
   await expectText(sp, /Portal link replaced/);
   const newUrl = (await api('GET', `/devices/${ids.device2}`)).portal_url;
   assert.notEqual(newUrl, oldPortalUrl2, 'the device has a new portal link');

@@ -1,5 +1,6 @@
 //! Periodic clean-up: expired staff and portal sessions, forgotten PIN-guessing counters, expired portal
-//! passes.
+//! passes, label jobs whose process stopped or whose files are past their keeping time, raw scan events past
+//! their retention.
 
 use crate::{App, AppResult};
 
@@ -14,6 +15,12 @@ pub struct Swept {
     pub pin_counters: u64,
     /// One-time portal passes that expired.
     pub portal_passes: u64,
+    /// Label jobs whose process stopped, marked failed.
+    pub label_jobs_interrupted: u64,
+    /// Label jobs (and their files) past their keeping time.
+    pub label_jobs_deleted: u64,
+    /// Raw scan events past their retention (their daily counts stay).
+    pub scan_events: u64,
 }
 
 /// Runs one clean-up pass.
@@ -23,5 +30,8 @@ pub async fn sweep(app: &App) -> AppResult<Swept> {
         portal_sessions: crate::portal::session::purge_expired(app).await?,
         pin_counters: crate::portal::pin::purge_forgotten(app).await?,
         portal_passes: crate::portal::pass::purge_expired(app).await?,
+        label_jobs_interrupted: crate::labels::jobs::fail_interrupted(app).await?,
+        label_jobs_deleted: crate::labels::jobs::purge_old(app).await?,
+        scan_events: crate::scans::purge_expired(app).await?,
     })
 }

@@ -52,3 +52,25 @@ pub async fn list(conn: &mut Conn, workspace_id: &str, before: Option<&str>, lim
     q.push(" ORDER BY id DESC LIMIT ").bind_int(limit);
     Ok(q.query_as().fetch_all(conn).await?)
 }
+
+/// The entries of one action about one target, newest first (e.g. a device's label replacements).
+pub async fn for_target(
+    conn: &mut Conn,
+    workspace_id: &str,
+    action: &str,
+    target: (&str, &str),
+    limit: i64,
+) -> StoreResult<Vec<AuditRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, workspace_id, actor_user_id, actor_label, action, target_type, target_id, summary, created_at \
+         FROM audit_log WHERE workspace_id = $1 AND action = $2 AND target_type = $3 AND target_id = $4 \
+         ORDER BY created_at DESC, id DESC LIMIT $5",
+    )
+    .bind(workspace_id)
+    .bind(action)
+    .bind(target.0)
+    .bind(target.1)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}

@@ -179,11 +179,17 @@ where
     }
 }
 
-/// The largest body accepted at `path`: portal reports (photos) get the portal's larger limit, everything
-/// else `max_body_bytes`.
+/// The largest body accepted at `path`: portal reports (photos) get the portal's larger limit, the label
+/// logo upload of the API its 2 MB, everything else `max_body_bytes`.
 pub fn body_limit(path: &str, max_body_bytes: usize) -> usize {
     let is_report = path.starts_with("/d/") && path.ends_with("/report");
-    if is_report { max_body_bytes.max(tagdesk_app::portal::settings::REPORT_BODY_LIMIT_BYTES) } else { max_body_bytes }
+    if is_report {
+        max_body_bytes.max(tagdesk_app::portal::settings::REPORT_BODY_LIMIT_BYTES)
+    } else if path == crate::api::labels::settings::LOGO_PATH {
+        max_body_bytes.min(tagdesk_app::labels::settings::MAX_LOGO_BYTES)
+    } else {
+        max_body_bytes
+    }
 }
 
 /// Wraps the request's body in the size limit of its path and the timing rules of `limits` (a body known
@@ -222,6 +228,7 @@ mod tests {
     fn report_addresses_get_the_larger_limit() {
         assert_eq!(body_limit("/devices/import", 1000), 1000);
         assert!(body_limit("/d/ABC/report", 1000) > 1000);
+        assert_eq!(body_limit("/api/v1/labels/logo", 10 << 20), 2 << 20, "a logo is at most 2 MB");
     }
 
     #[tokio::test(start_paused = true)]

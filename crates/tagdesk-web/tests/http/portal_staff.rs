@@ -491,7 +491,7 @@ async fn replacing_a_device_link_retires_the_old_token(app: &TestApp) {
     let browser = app.sign_in(&tech, PASSWORD).await;
     let html = browser.get(&device_url).await.html();
     let form = format!("form[action=\"{device_url}/portal-token\"]");
-    assert_eq!(html.text_of(&format!("{form} button")).as_deref(), Some("Replace portal link"));
+    assert_eq!(html.text_of(&format!("{form} button")).as_deref(), Some("Replace label"));
     assert!(html.text_of(&format!("{form} .help")).is_some_and(|t| t.contains("The old label stops working")));
     let response = browser.post_form(&format!("{device_url}/portal-token"), &[]).await;
     response.expect_status(303, "replace");

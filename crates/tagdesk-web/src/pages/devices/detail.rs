@@ -9,6 +9,7 @@ use serde::Deserialize;
 use tagdesk_app::AppError;
 use tagdesk_app::devices::{self, CHOOSE_DEPLOYMENT, DeviceView};
 use tagdesk_app::portal::tokens;
+use tagdesk_app::scans::reports::DeviceScanStats;
 use tagdesk_domain::{DeploymentId, DeviceId};
 
 use super::{DeploymentChoices, DeploymentOption, Time, can_work, with_query};
@@ -16,6 +17,8 @@ use crate::AppState;
 use crate::error::{PageResult, render_status};
 use crate::layout::{FormErrors, Layout};
 use crate::pages::forms::path_id;
+use crate::pages::labels::{Choice, printer_choices, template_choices};
+use crate::pages::scans::time::Shown;
 use crate::session::{Staff, redirect_with_notice};
 
 /// One entry of the move history.
@@ -45,12 +48,62 @@ struct DetailPage {
     /// The move form's selection and errors.
     move_selected: String,
     errors: FormErrors,
+    /// The label panel (QR preview, downloads, single label); `None` until the device has a token.
+    label: Option<LabelPanel>,
+    /// When the device's label was replaced, newest first.
+    label_history: Vec<(String, Time)>,
+    /// Scan tracking: counted scans, the last one, cases filed through the portal.
+    scans: DeviceScanStats,
+    last_scan: Option<Shown>,
+}
+
+/// The device page's label panel: what its single-label form offers.
+struct LabelPanel {
+    templates: Vec<Choice>,
+    printers: Vec<Choice>,
+    /// The deployment's remembered template and fields.
+    template: String,
+    fields: String,
+    field_presets: Vec<Choice>,
+    png_sizes: Vec<u32>,
+    bulk_url: String,
+}
+
+impl LabelPanel {
+    async fn load(state: &AppState, staff: &Staff, device: &DeviceView) -> Result<Self, AppError> {
+        let actor = &staff.actor;
+        let defaults =
+            tagdesk_app::labels::settings::deployment_defaults(&state.app, actor, device.deployment_id).await?;
+        let fields = tagdesk_app::labels::fields_string(&defaults.fields);
+        let mut field_presets: Vec<Choice> = [
+            ("qr,name,serial,site,cta", "Code, name, serial, site and call to action"),
+            ("qr,name,serial", "Code, name and serial"),
+            ("qr,cta", "Code and call to action"),
+            ("qr", "Code only"),
+        ]
+        .into_iter()
+        .map(|(value, text)| Choice { value: value.to_owned(), text: text.to_owned() })
+        .collect();
+        if !field_presets.iter().any(|c| c.value == fields) {
+            field_presets.insert(0, Choice { value: fields.clone(), text: format!("As last printed ({fields})") });
+        }
+        Ok(Self {
+            templates: template_choices(state, actor).await?,
+            printers: printer_choices(state, actor).await?,
+            template: defaults.template,
+            fields,
+            field_presets,
+            png_sizes: tagdesk_app::labels::PNG_SIZES.to_vec(),
+            bulk_url: with_query("/labels", &[("devices", &device.id.to_string())]),
+        })
+    }
 }
 
 /// Renders the page, with the move form's state when it came back invalid.
 async fn show(state: &AppState, staff: &Staff, id: DeviceId, move_selected: String, errors: FormErrors) -> PageResult {
     let device = devices::get(&state.app, &staff.actor, id).await?;
     let history = devices::history(&state.app, &staff.actor, id).await?;
+    let scans = tagdesk_app::scans::reports::device_stats(&state.app, &staff.actor, id).await?;
     let can_change = can_work(&staff.actor, device.deployment_id);
     let move_targets = if can_change {
         let current = device.deployment_id.to_string();
@@ -58,6 +111,15 @@ async fn show(state: &AppState, staff: &Staff, id: DeviceId, move_selected: Stri
     } else {
         Vec::new()
     };
+    let label = match (&device.portal_token, can_change) {
+        (Some(_), true) => Some(LabelPanel::load(state, staff, &device).await?),
+        _ => None,
+    };
+    let label_history = tagdesk_app::labels::single::label_history(&state.app, &staff.actor, id)
+        .await?
+        .into_iter()
+        .map(|r| (r.by, Time::of(r.at)))
+        .collect();
     let device_id = device.id.to_string();
     let deployment_id = device.deployment_id.to_string();
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -81,7 +143,11 @@ async fn show(state: &AppState, staff: &Staff, id: DeviceId, move_selected: Stri
         new_case_url: with_query("/cases/new", &[("deployment", &deployment_id), ("device", &device_id)]),
         move_targets,
         move_selected,
+        label,
+        label_history,
         errors,
+        last_scan: scans.last_scan_at.map(|at| Shown::of(at, state.app.now())),
+        scans,
         device,
     };
     render_status(status, &page)

@@ -1,0 +1,9 @@
+DROP INDEX audit_log_target;
+DROP INDEX label_jobs_workspace;
+DROP TABLE label_jobs;
+DROP TABLE workspace_label_settings;
+DROP TABLE deployment_label_settings;
+DROP INDEX printer_profiles_name;
+DROP TABLE printer_profiles;
+DROP INDEX label_templates_slug;
+DROP TABLE label_templates;
