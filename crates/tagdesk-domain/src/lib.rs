@@ -7,6 +7,8 @@ pub mod fields;
 pub mod ids;
 pub mod portal;
 pub mod roles;
+pub mod scan;
+pub mod user_agent;
 pub mod values;
 
 pub use case::{CaseNumber, CaseOrigin, CaseStatus, CaseType};
@@ -15,4 +17,5 @@ pub use fields::{FieldDefinition, FieldKind};
 pub use ids::*;
 pub use portal::{ContactRule, FollowToken, Pin, PortalToken};
 pub use roles::{DeploymentRole, WorkspaceRole};
+pub use scan::{DeviceClass, ScanKind};
 pub use values::{Email, Language, Tags, TimeZoneName};

@@ -8,6 +8,7 @@
 //! | `tagdesk_portal_csrf` | random value for the PIN form's double-submit check | 1 day |
 //! | `tagdesk_portal_done` | the confirmation of the report just sent (case number and follow-up token, signed), path `/d/<token>/done` only | 10 minutes |
 //! | `tagdesk_portal_dup` | the case number when the same report was sent again (signed), same path | 10 minutes |
+//! | `tagdesk_portal_visitor` | scan tracking's browser identity: a keyed hash of the first view's address and user agent (see `portal::scans`) | 1 year |
 
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
@@ -27,6 +28,8 @@ pub const PIN_CSRF: &str = "tagdesk_portal_csrf";
 pub const DONE: &str = "tagdesk_portal_done";
 /// The confirmation of a report sent again (same idempotency key).
 pub const DONE_DUPLICATE: &str = "tagdesk_portal_dup";
+/// Scan tracking's browser identity (repeated views within 10 minutes count once).
+pub const VISITOR: &str = "tagdesk_portal_visitor";
 
 /// Most session ids one cookie carries.
 pub const MAX_SESSIONS: usize = 8;

@@ -13,9 +13,10 @@ use tagdesk_app::AppError;
 use tagdesk_app::portal::report::{self, PortalNote};
 use tagdesk_app::portal::visit::{self, RecentCase};
 use tagdesk_app::portal::{PortalDevice, PortalVisit};
-use tagdesk_domain::{CaseNumber, CaseStatus};
+use tagdesk_domain::{CaseNumber, CaseStatus, ScanKind};
 
 use super::i18n::Tr;
+use super::scans::ScanClient;
 use super::view::{Frame, Scope, Visitor};
 use super::{csrf, device_path, failed, markdown, open, open_signed_in, pin, session_id};
 use crate::AppState;
@@ -98,10 +99,11 @@ fn noted_purpose(visit: &PortalVisit) -> String {
     format!("noted:{}", visit.token)
 }
 
-/// `GET /d/{token}`: the PIN page without a session, else the device page.
+/// `GET /d/{token}`: the PIN page without a session, else the device page. Either is a scan of the label.
 pub(super) async fn show(
     State(state): State<AppState>,
     visitor: Visitor,
+    scan: ScanClient,
     Path(token): Path<String>,
     Query(query): Query<DeviceQuery>,
 ) -> Response {
@@ -109,19 +111,32 @@ pub(super) async fn show(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let session = match session_id(&state, &visitor, &visit).await {
+    let cookie = scan.record_view(&state, &visit, ScanKind::Scan);
+    let response = show_visit(&state, &visitor, &visit, scope, &query).await;
+    scan.finish(&state, response, cookie)
+}
+
+/// The PIN page or the device page of an active visit.
+async fn show_visit(
+    state: &AppState,
+    visitor: &Visitor,
+    visit: &Arc<PortalVisit>,
+    scope: Scope,
+    query: &DeviceQuery,
+) -> Response {
+    let session = match session_id(state, visitor, visit).await {
         Ok(session) => session,
-        Err(err) => return failed(&state, &scope, &err),
+        Err(err) => return failed(state, &scope, &err),
     };
     if session.is_none() {
-        return pin::page(&state, &visitor, &visit, &scope, StatusCode::OK, String::new());
+        return pin::page(state, visitor, visit, &scope, StatusCode::OK, String::new());
     }
     // A notice after a note, only when the link carries our signature (no one can plant a false one).
-    let notice = csrf::verify_signed(&state.config.secret_key, &noted_purpose(&visit), &query.noted)
+    let notice = csrf::verify_signed(&state.config.secret_key, &noted_purpose(visit), &query.noted)
         .and_then(|n| n.parse::<i64>().ok())
         .map(|n| scope.tr.n("note-added", "number", n));
     let scope = scope.with_notice(notice);
-    page(&state, &visit, &scope).await
+    page(state, visit, &scope).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -248,6 +263,7 @@ pub(super) async fn note(
     State(state): State<AppState>,
     visitor: Visitor,
     client: ClientKey,
+    scan: ScanClient,
     Path((token, number)): Path<(String, String)>,
     Form(form): Form<NoteForm>,
 ) -> Response {
@@ -275,6 +291,9 @@ pub(super) async fn note(
     let number = CaseNumber(case.number);
     match report::add_note(&state.app, &visit, number, &note, &client.0).await {
         Ok(()) => {
+            if note.honeypot.trim().is_empty() {
+                scan.record(&state, &visit, ScanKind::NoteAdded);
+            }
             let signed = csrf::sign(&state.config.secret_key, &noted_purpose(&visit), &number.0.to_string());
             let query = serde_urlencoded::to_string([("noted", signed)]).unwrap_or_default();
             // No fragment: the thank-you notice is at the top of the page.

@@ -6,7 +6,7 @@
 //!
 //! | route | page |
 //! |---|---|
-//! | `GET /d/{token}` | PIN page, or the device page with a session; 404 unknown, 410 replaced, neutral page when disabled |
+//! | `GET /d/{token}` (and `/D/{token}`, as QR codes carry it) | PIN page, or the device page with a session; 404 unknown, 410 replaced, neutral page when disabled |
 //! | `POST /d/{token}/pin` | checks the PIN (`pin`, `_csrf`) |
 //! | `GET /d/{token}/report[?template=N\|free]` | report form: step 1 picks the kind, step 2 the fields |
 //! | `POST /d/{token}/report?_csrf=…` | multipart report → 303 to the confirmation, or 422 with the form filled in |
@@ -25,6 +25,7 @@ pub mod markdown;
 mod pass;
 mod pin;
 mod report;
+pub mod scans;
 #[cfg(test)]
 mod tests;
 pub mod upload_slots;
@@ -50,6 +51,8 @@ pub const STYLESHEET: &str = include_str!("../../static/portal.css");
 pub fn router(limits: &crate::limits::Limits) -> Router<AppState> {
     Router::new()
         .route("/d/{token}", get(device::show))
+        // QR codes carry the URL in upper case (alphanumeric mode): `/D/<TOKEN>` is the same page.
+        .route("/D/{token}", get(device::show))
         .route("/d/{token}/pin", post(pin::submit).get(back_to_device))
         .route(
             "/d/{token}/report",

@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tagdesk_app::AppError;
 use tagdesk_app::portal::pin::{self as guard, PinOutcome, PinProof};
 use tagdesk_app::portal::{PortalVisit, session};
-use tagdesk_domain::Pin;
+use tagdesk_domain::{Pin, ScanKind};
 
+use super::scans::ScanClient;
 use super::view::{Frame, Scope, Visitor, minutes};
 use super::{cookies, csrf, device_path, failed, open, session_id};
 use crate::AppState;
@@ -82,6 +83,7 @@ pub(super) async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
     client: ClientKey,
+    scan: ScanClient,
     Path(token): Path<String>,
     Form(form): Form<PinForm>,
 ) -> Response {
@@ -111,16 +113,20 @@ pub(super) async fn submit(
     };
     let outcome = guard::attempt(&state.app, visit.deployment.id, form.pin.trim(), &client.0, trusted).await;
     match outcome {
-        Ok(PinOutcome::Correct(proof)) => correct(&state, &visitor, &visit, &scope, proof).await,
+        Ok(PinOutcome::Correct(proof)) => correct(&state, &visitor, &visit, &scope, proof, &scan).await,
         Ok(PinOutcome::Wrong { locked_for_s: None }) => {
+            scan.record(&state, &visit, ScanKind::PinRejected);
             let error = scope.tr.t("pin-wrong");
             page(&state, &visitor, &visit, &scope, StatusCode::UNAUTHORIZED, error)
         }
         Ok(PinOutcome::Wrong { locked_for_s: Some(seconds) }) => {
+            scan.record(&state, &visit, ScanKind::PinRejected);
+            scan.record(&state, &visit, ScanKind::Lockout);
             let error = scope.tr.n("pin-wrong-locked", "minutes", minutes(seconds));
             with_retry_after(page(&state, &visitor, &visit, &scope, StatusCode::TOO_MANY_REQUESTS, error), seconds)
         }
         Ok(PinOutcome::Locked { retry_after_s }) => {
+            scan.record(&state, &visit, ScanKind::Lockout);
             let error = scope.tr.n("pin-locked", "minutes", minutes(retry_after_s));
             with_retry_after(
                 page(&state, &visitor, &visit, &scope, StatusCode::TOO_MANY_REQUESTS, error),
@@ -128,6 +134,7 @@ pub(super) async fn submit(
             )
         }
         Ok(PinOutcome::Throttled { retry_after_s }) => {
+            scan.record(&state, &visit, ScanKind::Lockout);
             let error = scope.tr.n("pin-throttled", "minutes", minutes(retry_after_s));
             with_retry_after(
                 page(&state, &visitor, &visit, &scope, StatusCode::TOO_MANY_REQUESTS, error),
@@ -140,12 +147,23 @@ pub(super) async fn submit(
     }
 }
 
-async fn correct(state: &AppState, visitor: &Visitor, visit: &PortalVisit, scope: &Scope, proof: PinProof) -> Response {
+async fn correct(
+    state: &AppState,
+    visitor: &Visitor,
+    visit: &PortalVisit,
+    scope: &Scope,
+    proof: PinProof,
+    scan: &ScanClient,
+) -> Response {
     let days = state.config.portal_session_days.clamp(1, 365);
     let started = match session::start(&state.app, proof, days).await {
-        Ok(Some(started)) => started,
+        Ok(Some(started)) => {
+            scan.record(state, visit, ScanKind::PinAccepted);
+            started
+        }
         // Staff changed the PIN while this one was being checked: it is not the PIN any more.
         Ok(None) => {
+            scan.record(state, visit, ScanKind::PinRejected);
             let error = scope.tr.t("pin-wrong");
             return page(state, visitor, visit, scope, StatusCode::UNAUTHORIZED, error);
         }

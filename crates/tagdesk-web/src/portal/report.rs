@@ -31,9 +31,10 @@ use tagdesk_app::AppError;
 use tagdesk_app::attachments::{PhotoError, ProcessedPhoto, photo};
 use tagdesk_app::portal::report::{self, PortalReport, SubmitOutcome};
 use tagdesk_app::portal::{PortalTemplate, PortalVisit};
-use tagdesk_domain::{ContactRule, FieldErrors, FieldKind};
+use tagdesk_domain::{ContactRule, FieldErrors, FieldKind, ScanKind};
 
 use super::i18n::Tr;
+use super::scans::ScanClient;
 use super::upload_slots::UploadSlots;
 use super::view::{Frame, Scope, Visitor};
 use super::{cookies, csrf, device_path, failed, open, open_signed_in};
@@ -415,6 +416,7 @@ pub(super) struct FormQuery {
 pub(super) async fn form(
     State(state): State<AppState>,
     visitor: Visitor,
+    scan: ScanClient,
     Path(token): Path<String>,
     Query(query): Query<FormQuery>,
 ) -> Response {
@@ -422,10 +424,18 @@ pub(super) async fn form(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let options = options(&scope.tr, &visit);
-    let choice = match query.template.as_deref().and_then(|raw| Choice::parse(raw, &visit)) {
+    // Step 1 and step 2 of one report are one opening (repeats within 10 minutes count once).
+    let cookie = scan.record_view(&state, &visit, ScanKind::FormOpened);
+    let response = form_response(&state, &visit, &scope, &session, &query);
+    scan.finish(&state, response, cookie)
+}
+
+/// Step 1 (choose the kind of problem) or step 2 (its fields) of the report form.
+fn form_response(state: &AppState, visit: &PortalVisit, scope: &Scope, session: &str, query: &FormQuery) -> Response {
+    let options = options(&scope.tr, visit);
+    let choice = match query.template.as_deref().and_then(|raw| Choice::parse(raw, visit)) {
         Some(choice) => Some(choice),
-        None if options.len() == 1 => Choice::parse(&options[0].0, &visit),
+        None if options.len() == 1 => Choice::parse(&options[0].0, visit),
         None => None,
     };
     match choice {
@@ -433,7 +443,7 @@ pub(super) async fn form(
             let typed = Typed::default();
             let form =
                 FormState { choice, typed: &typed, errors: FieldErrors::new(), photos_again: false, keep_key: false };
-            form_page(&state, &visit, &scope, &session, StatusCode::OK, form)
+            form_page(state, visit, scope, session, StatusCode::OK, form)
         }
         None => {
             let page = ChoosePage {
@@ -442,7 +452,7 @@ pub(super) async fn form(
                 device_name: visit.device.name.clone(),
                 options,
             };
-            scope.render(&state, StatusCode::OK, &page)
+            scope.render(state, StatusCode::OK, &page)
         }
     }
 }
@@ -622,10 +632,12 @@ fn query_csrf(query: Option<&str>) -> Option<String> {
 }
 
 /// `POST /d/{token}/report` (multipart).
+#[expect(clippy::too_many_arguments, reason = "an axum handler: one extractor per argument")]
 pub(super) async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
     client: ClientKey,
+    scan: ScanClient,
     Path(token): Path<String>,
     RawQuery(query): RawQuery,
     Extension(slots): Extension<Arc<UploadSlots>>,
@@ -747,6 +759,7 @@ pub(super) async fn submit(
             let mut response = Redirect::to(&path).into_response();
             match outcome {
                 SubmitOutcome::Created { number, follow_token } => {
+                    scan.record(&state, &visit, ScanKind::CaseSubmitted);
                     let signed = csrf::sign(key, &done_purpose(&visit), &format!("{}:{follow_token}", number.0));
                     cookies::set(&mut response, cookies::DONE, &signed, &path, Some(DONE_MAX_AGE_S), secure);
                     cookies::set(&mut response, cookies::DONE_DUPLICATE, "", &path, Some(0), secure);
