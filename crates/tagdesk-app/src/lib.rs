@@ -14,8 +14,10 @@ pub mod devices;
 pub mod error;
 pub mod hashing;
 pub mod housekeeping;
+pub mod labels;
 pub mod page;
 pub mod portal;
+pub mod scans;
 pub mod templates;
 pub mod users;
 
@@ -39,6 +41,11 @@ pub struct App {
     pub portal_cache: Arc<portal::cache::PortalCache>,
     /// Where every Argon2 hash runs, a bounded number at a time (see [`hashing`]).
     pub hashing: Arc<hashing::HashPool>,
+    /// Rendering slots for background label jobs (see [`labels::jobs`]).
+    pub label_jobs: Arc<labels::jobs::JobSlots>,
+    /// Scan tracking's recorder: the portal hands it events, a background writer stores them (see
+    /// [`scans`]).
+    pub scans: Arc<scans::ScanRecorder>,
 }
 
 impl App {
@@ -51,7 +58,16 @@ impl App {
             clock: Arc::new(SystemClock),
             portal_cache: Arc::default(),
             hashing: Arc::default(),
+            label_jobs: Arc::default(),
+            scans: Arc::default(),
         }
+    }
+
+    /// The same app with a fresh scan recorder using `config` (set it before the app is cloned: clones made
+    /// earlier keep the old recorder).
+    pub fn with_scan_config(mut self, config: scans::ScanConfig) -> Self {
+        self.scans = Arc::new(scans::ScanRecorder::new(config));
+        self
     }
 
     /// The same app hashing within `limits` (slots and wait; see [`hashing::HashLimits`]).

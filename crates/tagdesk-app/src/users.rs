@@ -350,3 +350,31 @@ pub async fn find_workspace(app: &App, name: &str) -> AppResult<Option<Workspace
     let mut conn = app.store.read().await?;
     workspaces::find_by_name(&mut conn, name).await?.map(|w| WorkspaceId::parse(&w.id).map_err(corrupt)).transpose()
 }
+
+/// The workspace a CLI command acts in: the one named (ignoring case), or — when no name is given — the
+/// only workspace there is. Refused with a message naming `--workspace` when the name matches none, when
+/// there is no workspace yet, or when several exist and none is named.
+pub async fn cli_workspace(app: &App, name: Option<&str>) -> AppResult<(WorkspaceId, String)> {
+    let mut conn = app.store.read().await?;
+    let row = match name.map(str::trim) {
+        Some(name) => workspaces::find_by_name(&mut conn, name)
+            .await?
+            .ok_or_else(|| AppError::invalid("workspace", format!("No workspace is called \u{201c}{name}\u{201d}.")))?,
+        None => {
+            let mut rows = workspaces::list(&mut conn, 2).await?;
+            match (rows.pop(), rows.is_empty()) {
+                (Some(only), true) => only,
+                (Some(_), false) => {
+                    return Err(AppError::invalid("workspace", "Several workspaces exist; name one with --workspace."));
+                }
+                (None, _) => {
+                    return Err(AppError::invalid(
+                        "workspace",
+                        "There is no workspace yet; create one with `tagdesk admin create-user --workspace NAME`.",
+                    ));
+                }
+            }
+        }
+    };
+    Ok((WorkspaceId::parse(&row.id).map_err(corrupt)?, row.name))
+}

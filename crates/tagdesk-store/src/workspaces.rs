@@ -32,6 +32,14 @@ pub async fn find_by_name(conn: &mut Conn, name: &str) -> StoreResult<Option<Wor
         .await?)
 }
 
+/// Up to `limit` workspaces, by name.
+pub async fn list(conn: &mut Conn, limit: i64) -> StoreResult<Vec<WorkspaceRow>> {
+    Ok(sqlx::query_as("SELECT id, name, created_at FROM workspaces ORDER BY lower(name), id LIMIT $1")
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
 /// Loads a workspace.
 pub async fn get(conn: &mut Conn, id: &str) -> StoreResult<Option<WorkspaceRow>> {
     Ok(sqlx::query_as("SELECT id, name, created_at FROM workspaces WHERE id = $1")

@@ -19,7 +19,7 @@ use axum::response::Response;
 pub const HOST_PREFIX: &str = "__Host-";
 
 /// The cookies that are set for the whole site (`Path=/`) and so carry the prefix under https.
-pub const SITE_COOKIES: [&str; 7] = [
+pub const SITE_COOKIES: [&str; 8] = [
     crate::session::SESSION_COOKIE,
     crate::session::FLASH_COOKIE,
     crate::session::ANONYMOUS_CSRF_COOKIE,
@@ -27,6 +27,7 @@ pub const SITE_COOKIES: [&str; 7] = [
     crate::portal::cookies::TRUST,
     crate::portal::cookies::LANG,
     crate::portal::cookies::PIN_CSRF,
+    crate::portal::cookies::VISITOR,
 ];
 
 /// Rewrites the request's `Cookie` headers: `__Host-x` becomes `x`, an unprefixed site cookie is dropped.

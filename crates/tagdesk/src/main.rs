@@ -34,6 +34,8 @@ enum Command {
     /// Import and export devices as CSV.
     #[command(subcommand)]
     Devices(commands::devices::DevicesCommand),
+    /// Printable labels for a selection of devices (PDF, ZIP or CSV), and label templates.
+    Labels(commands::labels::LabelsArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
             Some(Command::Migrate) => commands::migrate(&settings).await,
             Some(Command::Admin(cmd)) => commands::admin::run(&settings, cmd).await,
             Some(Command::Devices(cmd)) => commands::devices::run(&settings, cmd).await,
+            Some(Command::Labels(args)) => commands::labels::run(&settings, args).await,
         }
     });
     match result {

@@ -32,6 +32,7 @@ struct FileConfig {
     trust_proxy_headers: Option<bool>,
     log: Option<String>,
     portal_session_days: Option<i64>,
+    scan_retention_days: Option<i64>,
     #[serde(default)]
     limits: FileLimits,
 }
@@ -138,6 +139,8 @@ pub struct Settings {
     pub log_format: String,
     /// Portal visitor session lifetime in days.
     pub portal_session_days: i64,
+    /// How long raw scan events are kept, in days (daily counts are kept forever).
+    pub scan_retention_days: i64,
     /// Resource limits.
     pub limits: LimitSettings,
 }
@@ -187,6 +190,16 @@ impl Settings {
         if !(1..=365).contains(&portal_session_days) {
             bail!("TAGDESK_PORTAL_SESSION_DAYS must be between 1 and 365");
         }
+        let scan_retention_days = match env("TAGDESK_SCAN_RETENTION_DAYS") {
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .with_context(|| format!("TAGDESK_SCAN_RETENTION_DAYS {raw:?} is not a number of days"))?,
+            None => file.scan_retention_days.unwrap_or(tagdesk_app::scans::DEFAULT_RETENTION_DAYS),
+        };
+        if !(1..=3650).contains(&scan_retention_days) {
+            bail!("TAGDESK_SCAN_RETENTION_DAYS / scan_retention_days must be between 1 and 3650");
+        }
         let limits = file.limits.resolve()?;
         Ok(Self {
             addr,
@@ -196,6 +209,7 @@ impl Settings {
             trust_proxy_headers,
             log_format,
             portal_session_days,
+            scan_retention_days,
             limits,
         })
     }

@@ -1,8 +1,9 @@
 //! The `tagdesk` binary end to end, as an operator uses it: migrate, create the first admin and an API key,
 //! serve the API, import and export devices, back up, stop with SIGTERM — on SQLite always and on
 //! PostgreSQL when `TAGDESK_TEST_POSTGRES_URL` is set — plus the failures an operator must understand at a
-//! glance (a bad database URL, an unreachable server).
+//! glance (a bad database URL, an unreachable server). Label printing from the command line: [`labels`].
 
+mod labels;
 mod support;
 
 use std::time::{Duration, Instant};

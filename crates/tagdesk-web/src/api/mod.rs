@@ -4,7 +4,9 @@
 pub mod cases;
 pub mod deployments;
 pub mod devices;
+pub mod labels;
 pub mod portal;
+pub mod scans;
 pub mod templates;
 
 use axum::extract::rejection::JsonRejection;
@@ -35,7 +37,9 @@ use crate::AppState;
         (name = "devices", description = "Devices at deployments"),
         (name = "templates", description = "Case templates"),
         (name = "cases", description = "Cases and their timelines"),
-        (name = "portal", description = "Customer-portal settings of deployments")
+        (name = "portal", description = "Customer-portal settings of deployments"),
+        (name = "scans", description = "Scan tracking: portal events, the funnel, scans per day, device statistics"),
+        (name = "labels", description = "QR codes and printable labels: single codes, bulk prints and print jobs, label templates, printer profiles, label settings")
     )
 )]
 pub struct ApiDoc;
@@ -65,6 +69,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(templates::routes())
         .merge(cases::routes())
         .merge(portal::routes())
+        .merge(scans::routes())
+        .merge(labels::routes())
 }
 
 /// The full OpenAPI document, with paths under `/api/v1`.

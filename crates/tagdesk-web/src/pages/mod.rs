@@ -9,7 +9,9 @@ pub mod cases;
 pub mod deployments;
 pub mod devices;
 pub mod forms;
+pub mod labels;
 pub mod portal_settings;
+pub mod scans;
 pub mod templates;
 pub mod users;
 
@@ -33,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .merge(audit::routes())
         .merge(portal_settings::routes())
         .merge(attachments::routes())
+        .merge(labels::routes())
+        .merge(scans::routes())
 }
 
 /// The page for unknown URLs.

@@ -301,8 +301,10 @@ async fn unknown_and_malformed_tokens_get_a_clear_404(app: &TestApp) {
         assert!(!text.to_lowercase().contains("panicked") && !text.contains("sqlx"), "{path}: no internals");
         assert!(html.has("footer.contact"), "{path}: contact hint");
     }
-    // Tokens are looked up case-insensitively.
+    // Tokens are looked up case-insensitively, and the upper-case URL a QR code carries is the same page.
     assert_pin_page(&visitor.get(&format!("/d/{}", s.token.to_lowercase())).await, "lower-case token");
+    assert_pin_page(&visitor.get(&format!("/D/{}", s.token)).await, "the QR code's upper-case URL");
+    visitor.get(&format!("/D/{unknown}")).await.expect_status(404, "unknown token, upper-case URL");
     // The same token unknown and malformed give the same page.
     let a = visitor.get(&format!("/d/{unknown}")).await.html().text();
     let b = visitor.get("/d/not-a-token").await.html().text();

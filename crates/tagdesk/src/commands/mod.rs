@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod devices;
+pub mod labels;
 pub mod serve;
 
 use std::sync::Arc;

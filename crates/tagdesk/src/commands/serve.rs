@@ -47,7 +47,8 @@ fn secret_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
 
 /// Runs the server until SIGTERM or Ctrl-C; in-flight requests finish first.
 pub async fn run(settings: Settings, args: ServeArgs, demo: bool) -> anyhow::Result<()> {
-    let app = super::open(&settings).await?;
+    let scan_config = tagdesk_app::scans::ScanConfig { retention_days: settings.scan_retention_days };
+    let app = super::open(&settings).await?.with_scan_config(scan_config);
     let addr = args.addr.or(settings.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     if demo || args.demo {
@@ -74,6 +75,8 @@ pub async fn run(settings: Settings, args: ServeArgs, demo: bool) -> anyhow::Res
     );
     let router = tagdesk_web::router(AppState::new(app.clone(), config));
     let sweeper = tokio::spawn(housekeeping(app.clone()));
+    // Scan events are written in batches off the request path; drained at shutdown below.
+    let scan_writer = tagdesk_app::scans::start_writer(&app).await;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     println!("Tagdesk listens on http://{addr} ({} database)", app.store.backend().name());
     tracing::info!(
@@ -86,6 +89,9 @@ pub async fn run(settings: Settings, args: ServeArgs, demo: bool) -> anyhow::Res
         .await
         .context("server failed")?;
     sweeper.abort();
+    if let Some(writer) = scan_writer {
+        writer.shutdown().await;
+    }
     app.store.close().await;
     println!("Tagdesk stopped.");
     Ok(())
