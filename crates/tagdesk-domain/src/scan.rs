@@ -190,7 +190,9 @@ mod tests {
         }
         assert!(ScanKind::parse("visit").is_err());
         assert!(DeviceClass::parse("toaster").is_err());
-        assert!(ScanKind::Scan.deduplicated() && ScanKind::FormOpened.deduplicated() && ScanKind::Lockout.deduplicated());
+        assert!(
+            ScanKind::Scan.deduplicated() && ScanKind::FormOpened.deduplicated() && ScanKind::Lockout.deduplicated()
+        );
         assert!(!ScanKind::PinRejected.deduplicated() && !ScanKind::CaseSubmitted.deduplicated());
         assert!(!DeviceClass::Bot.counts() && DeviceClass::Phone.counts());
     }

@@ -642,10 +642,7 @@ async fn glabels_files_import_through_a_multipart_upload(app: &TestApp) {
     response.expect_status(303, "import");
     let page = admin.get("/labels/templates").await.html();
     let notice = page.text_of(".flash").expect("a notice");
-    assert_eq!(
-        notice,
-        "Read 1 template: 1 new, 0 updated, 1 product code as an alias. Skipped 1 (round labels: 1)."
-    );
+    assert_eq!(notice, "Read 1 template: 1 new, 0 updated, 1 product code as an alias. Skipped 1 (round labels: 1).");
     let row = page.texts_of("tbody tr").into_iter().find(|r| r.contains("Testco T-100")).expect("imported");
     assert!(row.contains("Also: T-100B") && row.contains("gLabels") && row.contains("glabels-testco-t-100"), "{row}");
     assert!(row.contains("70 × 37 mm, 3 × 8 on 210 × 297 mm"), "{row}");
