@@ -180,6 +180,21 @@ fn an_unreachable_postgres_fails_with_one_sentence_naming_postgresql() {
 }
 
 #[test]
+fn a_scan_retention_outside_its_range_fails_with_one_sentence() {
+    let tagdesk = Tagdesk::sqlite();
+    for value in ["0", "3651", "a year"] {
+        let output =
+            tagdesk.command(&["migrate"]).env("TAGDESK_SCAN_RETENTION_DAYS", value).output().expect("run tagdesk");
+        assert!(!output.status.success(), "TAGDESK_SCAN_RETENTION_DAYS={value} is refused");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_one_sentence(&stderr);
+        assert!(stderr.contains("TAGDESK_SCAN_RETENTION_DAYS"), "{stderr}");
+    }
+    let output = tagdesk.command(&["migrate"]).env("TAGDESK_SCAN_RETENTION_DAYS", "30").output().expect("run tagdesk");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
 fn a_modified_migration_fails_with_one_sentence() {
     let tagdesk = Tagdesk::sqlite();
     tagdesk.ok(&["migrate"], "");
@@ -338,4 +353,61 @@ fn failed_sign_ins_are_logged_without_the_password_or_email() {
     assert!(!log.contains(secret) && !log.contains("victim@example.com"), "no password or email in the log:\n{log}");
     assert!(!log.contains("127.0.0.1:") || !log.contains("client.key=127"), "no client address:\n{log}");
     drop(server);
+}
+
+/// The value of the first `"field":"…"` in a JSON text (the CLI tests have no JSON parser).
+fn json_text<'a>(json: &'a str, field: &str) -> &'a str {
+    let start = json.find(&format!("\"{field}\":\"")).unwrap_or_else(|| panic!("no {field} in {json}"));
+    let rest = &json[start + field.len() + 4..];
+    &rest[..rest.find('"').unwrap_or(rest.len())]
+}
+
+#[test]
+fn the_server_records_scans_and_writes_the_last_ones_at_shutdown() {
+    let tagdesk = Tagdesk::sqlite();
+    tagdesk.ok(&create_user("a@example.com", "Acme", "admin"), PASSWORD);
+    let stdout = tagdesk.ok(&["admin", "create-api-key", "--workspace", "Acme", "--name", "ci"], "");
+    let key = stdout.lines().last().expect("a key").to_owned();
+    let server = tagdesk.start(&["serve"]);
+    let body = r#"{"name":"Plant","timezone":"Europe/Berlin"}"#;
+    let (status, deployment) = server.call("POST", "/api/v1/deployments", &key, Some(body));
+    assert_eq!(status, 201, "{deployment}");
+    let deployment = json_text(&deployment, "id").to_owned();
+    let body = format!(r#"{{"deployment_id":"{deployment}","name":"Press 1"}}"#);
+    let (status, device) = server.call("POST", "/api/v1/devices", &key, Some(&body));
+    assert_eq!(status, 201, "{device}");
+    let token = json_text(&device, "portal_url").rsplit('/').next().expect("token").to_owned();
+    let portal = r#"{"enabled":true,"pin":"4821","show_open_cases":true,"open_case_window_days":30,
+        "welcome_message":"","instructions":"","contact_details":"","template_ids":[],"allow_free_description":true,
+        "contact_rule":"name_and_email_or_phone","language":"en","photos_allowed":false,"max_photos":1,
+        "max_photo_size_mb":1}"#;
+    let (status, settings) =
+        server.call("PUT", &format!("/api/v1/deployments/{deployment}/portal"), &key, Some(portal));
+    assert_eq!(status, 200, "{settings}");
+    let phone =
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1";
+    let page = raw_http(
+        server.port,
+        &format!("GET /d/{token} HTTP/1.1\r\nHost: x\r\nUser-Agent: {phone}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(page.starts_with("HTTP/1.1 200"), "{}", page.lines().next().unwrap_or_default());
+    assert!(page.contains("tagdesk_portal_visitor="), "the phone gets its visitor cookie");
+    // Stopped at once: the event may still be queued; shutdown writes it.
+    let (status, took, stdout) = server.terminate();
+    assert_graceful(status, took, &stdout);
+    let (events, scans) = support::block_on(async {
+        let store = Store::open_sqlite_file(&tagdesk.data_dir().join("tagdesk.db")).await.expect("open");
+        let mut conn = store.read().await.expect("conn");
+        let events: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM portal_events WHERE kind = 'scan' AND device_class = 'phone'")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("events");
+        let scans: i64 =
+            sqlx::query_scalar("SELECT scans FROM device_scan_stats").fetch_one(&mut *conn).await.expect("stats");
+        drop(conn);
+        store.close().await;
+        (events, scans)
+    });
+    assert_eq!((events, scans), (1, 1));
 }
