@@ -63,5 +63,5 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 jq -s '
   def med: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-  (group_by(.k + " " + .s) | map({(.[0].k + " " + .[0].s): {rps: (map(.rps) | med), cpu_us: (map(.cpu_us) | med)}}) | add) as $m
+  (group_by(.k + " " + .s) | map({(.[0].k + " " + .[0].s): {rps: (map(.rps) | med | floor), cpu_us: (map(.cpu_us) | med * 10 | round / 10)}}) | add) as $m
   | $m + {"device B / A": ($m["B device"].rps / $m["A device"].rps * 1000 | round / 10 | tostring + " %")}' "$WORK/results"
